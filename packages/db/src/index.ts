@@ -1,0 +1,35 @@
+// @tapeline/db: the only package that opens database connections. Tenant
+// work goes through AppDatabase.tenant(); system work through the named
+// functions of SystemDatabase and RelayDatabase.
+export * from "./schema/index.ts";
+export * from "./errors.ts";
+export { createLogger, type Logger } from "./logger.ts";
+export { readDatabaseEnv, DEFAULT_EXTRACTOR_VERSION, type DatabaseEnv } from "./env.ts";
+export {
+  resolveDatabase,
+  withCredentials,
+  withDatabase,
+  APP_ROLE,
+  RELAY_ROLE,
+  OWNER_ROLE,
+  type DatabaseUrls,
+} from "./urls.ts";
+export { startEmbeddedPostgres, type RunningEmbeddedPostgres } from "./embedded.ts";
+export { migrateDatabase, type MigrateResult } from "./migrate.ts";
+export {
+  AppDatabase,
+  connectApp,
+  parseTenantId,
+  tenantContextOf,
+  type TenantTransaction,
+  type TenantOptions,
+} from "./tenant.ts";
+export { SystemDatabase, connectSystem, type TenantRecord } from "./system.ts";
+export {
+  enqueueEvent,
+  RelayDatabase,
+  connectRelay,
+  type ClaimedEvent,
+  type NewEvent,
+} from "./outbox.ts";
+export { sql, eq, and, or, desc, asc, gt, lt, inArray, count } from "drizzle-orm";

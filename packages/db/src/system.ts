@@ -1,0 +1,60 @@
+// Operator-level work that no tenant may do: tenant provisioning and
+// listing. Runs on the admin connection through app.create_tenant and
+// app.list_tenants, which execute as tapeline_owner.
+import postgres from "postgres";
+import { z } from "zod";
+import { TapelineError } from "./errors.ts";
+
+export interface TenantRecord {
+  id: string;
+  slug: string;
+  name: string;
+  createdAt: Date;
+}
+
+const slugSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, "lower-case letters, digits and dashes, 2 to 63 characters");
+
+export class SystemDatabase {
+  readonly #sql: postgres.Sql;
+
+  constructor(adminUrl: string) {
+    this.#sql = postgres(adminUrl, { max: 2, onnotice: () => {} });
+  }
+
+  /** Creates a tenant, or renames the one with this slug; returns its id. */
+  async createTenant(slug: string, name: string): Promise<string> {
+    const parsed = slugSchema.safeParse(slug);
+    if (!parsed.success) {
+      throw new TapelineError(
+        "INVALID_TENANT_SLUG",
+        `Invalid tenant slug ${JSON.stringify(slug)}: use ${parsed.error.issues[0]?.message}.`,
+      );
+    }
+    const [row] = await this.#sql<{ id: string }[]>`
+      select app.create_tenant(${slug}, ${name}) as id`;
+    if (!row) throw new Error("app.create_tenant returned no row");
+    return row.id;
+  }
+
+  async listTenants(): Promise<TenantRecord[]> {
+    const rows = await this.#sql<
+      { id: string; slug: string; name: string; created_at: Date }[]
+    >`select id, slug, name, created_at from app.list_tenants()`;
+    return rows.map((row) => ({
+      id: row.id,
+      slug: row.slug,
+      name: row.name,
+      createdAt: row.created_at,
+    }));
+  }
+
+  async close(): Promise<void> {
+    await this.#sql.end({ timeout: 5 });
+  }
+}
+
+export function connectSystem(adminUrl: string): SystemDatabase {
+  return new SystemDatabase(adminUrl);
+}
