@@ -34,11 +34,18 @@ export interface RunningEmbeddedPostgres {
 
 const superuser = "postgres";
 
-async function loadOrCreateCredentials(dataDir: string): Promise<EmbeddedCredentials> {
+export async function readEmbeddedCredentials(
+  dataDir: string,
+): Promise<EmbeddedCredentials | undefined> {
   const file = path.join(dataDir, "credentials.json");
-  if (existsSync(file)) {
-    return JSON.parse(await readFile(file, "utf8")) as EmbeddedCredentials;
-  }
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(await readFile(file, "utf8")) as EmbeddedCredentials;
+}
+
+async function loadOrCreateCredentials(dataDir: string): Promise<EmbeddedCredentials> {
+  const existing = await readEmbeddedCredentials(dataDir);
+  if (existing) return existing;
+  const file = path.join(dataDir, "credentials.json");
   const credentials: EmbeddedCredentials = {
     superuserPassword: randomBytes(18).toString("base64url"),
     appPassword: randomBytes(18).toString("base64url"),

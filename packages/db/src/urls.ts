@@ -2,7 +2,13 @@
 import postgres from "postgres";
 import { DatabaseConfigError } from "./errors.ts";
 import { readDatabaseEnv, type DatabaseEnv } from "./env.ts";
-import { startEmbeddedPostgres, type RunningEmbeddedPostgres } from "./embedded.ts";
+import {
+  readEmbeddedCredentials,
+  startEmbeddedPostgres,
+  type EmbeddedCredentials,
+  type RunningEmbeddedPostgres,
+} from "./embedded.ts";
+import { existsSync } from "node:fs";
 import type { Logger } from "./logger.ts";
 import path from "node:path";
 
@@ -91,6 +97,11 @@ export async function resolveDatabase(options: {
   }
 
   const dataDir = path.join(env.dataDir, "postgres");
+  const running = await findRunningEmbeddedPostgres(dataDir, env.embeddedPort);
+  if (running) {
+    options.logger.info({ dataDir, port: env.embeddedPort }, "using the embedded PostgreSQL already running");
+    return embeddedUrls(running.maintenanceUrl, running.credentials);
+  }
   options.logger.info(
     { dataDir, port: env.embeddedPort },
     "DATABASE_URL is not set: starting an embedded PostgreSQL on 127.0.0.1",
@@ -101,16 +112,42 @@ export async function resolveDatabase(options: {
     logger: options.logger,
   });
   await ensureDatabaseExists(embedded.maintenanceUrl, EMBEDDED_DATABASE);
-  const adminUrl = withDatabase(embedded.maintenanceUrl, EMBEDDED_DATABASE);
-  const { appPassword, relayPassword } = embedded.credentials;
+  return { ...embeddedUrls(embedded.maintenanceUrl, embedded.credentials), embedded };
+}
+
+function embeddedUrls(maintenanceUrl: string, credentials: EmbeddedCredentials): DatabaseUrls {
+  const adminUrl = withDatabase(maintenanceUrl, EMBEDDED_DATABASE);
+  const { appPassword, relayPassword } = credentials;
   return {
     adminUrl,
     appUrl: withCredentials(adminUrl, APP_ROLE, appPassword),
     relayUrl: withCredentials(adminUrl, RELAY_ROLE, relayPassword),
     appPassword,
     relayPassword,
-    embedded,
   };
+}
+
+/**
+ * Returns the URL of an embedded server that another process (for example
+ * `pnpm start`) already runs on this data folder, or undefined.
+ */
+async function findRunningEmbeddedPostgres(
+  dataDir: string,
+  port: number,
+): Promise<{ maintenanceUrl: string; credentials: EmbeddedCredentials } | undefined> {
+  const credentials = await readEmbeddedCredentials(dataDir);
+  if (!credentials || !existsSync(path.join(dataDir, "pgdata", "postmaster.pid"))) return undefined;
+  const maintenanceUrl =
+    `postgres://postgres:${encodeURIComponent(credentials.superuserPassword)}@127.0.0.1:${port}/postgres`;
+  const sql = postgres(maintenanceUrl, { max: 1, connect_timeout: 2, onnotice: () => {} });
+  try {
+    await sql`select 1`;
+    return { maintenanceUrl, credentials };
+  } catch {
+    return undefined;
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
 }
 
 export { ensureDatabaseExists };
