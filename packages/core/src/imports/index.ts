@@ -1,0 +1,2 @@
+export * from "./create-import.ts";
+export * from "./process-import.ts";
