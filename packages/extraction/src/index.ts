@@ -1,0 +1,15 @@
+// Reading loan documents: PDF validation, the text layer, form detection
+// and datapoint extraction with evidence. No database access here; callers
+// store the results inside their tenant transaction.
+export * from "./errors.ts";
+export { inspectPdf, readPdfText, type PdfInspection, type PdfReadOptions } from "./pdf.ts";
+export {
+  groupIntoLines,
+  isTextLayerEmpty,
+  pagesWithoutText,
+  type PdfPageText,
+  type PdfTextLayer,
+  type PositionedText,
+  type TextLine,
+  type TextRun,
+} from "./text-layer.ts";
