@@ -13,3 +13,4 @@ export {
   type TextLine,
   type TextRun,
 } from "./text-layer.ts";
+export { detectDocumentType, type DocumentType } from "./document-type.ts";
