@@ -14,3 +14,22 @@ export {
   type TextRun,
 } from "./text-layer.ts";
 export { detectDocumentType, type DocumentType } from "./document-type.ts";
+export {
+  assertValidExtraction,
+  assertValidExtractor,
+  hashEvidence,
+  roundConfidence,
+  type DeterministicExtractor,
+  type ExtractableDocument,
+  type ExtractedDatapoint,
+  type Extractor,
+  type ModelExtractor,
+} from "./extractor.ts";
+export {
+  CONFIDENCE,
+  DETERMINISTIC_EXTRACTOR_VERSION,
+  deterministicExtractor,
+  extractWithRules,
+  FIELD_RULES,
+  type FieldRule,
+} from "./deterministic/index.ts";
