@@ -33,3 +33,8 @@ export {
   FIELD_RULES,
   type FieldRule,
 } from "./deterministic/index.ts";
+export {
+  extractDocument,
+  type DocumentExtraction,
+  type ExtractDocumentOptions,
+} from "./extract-document.ts";
