@@ -9,10 +9,7 @@ import type { PdfTextLayer, TextRun } from "./text-layer.ts";
  * read until they are OCRed.
  */
 export type DocumentType =
-  | "loan_estimate"
-  | "closing_disclosure"
-  | "other"
-  | "unknown";
+  "loan_estimate" | "closing_disclosure" | "other" | "unknown";
 
 interface FormSignature {
   type: "loan_estimate" | "closing_disclosure";

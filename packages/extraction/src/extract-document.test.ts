@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { InvalidDatapointError, InvalidExtractorError, NotPdfError } from "./errors.ts";
+import {
+  InvalidDatapointError,
+  InvalidExtractorError,
+  NotPdfError,
+} from "./errors.ts";
 import { extractDocument } from "./extract-document.ts";
 import {
   hashEvidence,
@@ -18,7 +22,9 @@ async function imageOnlyPdf(): Promise<Uint8Array> {
   return buildPdf([{ width: 508, height: 657, image }]);
 }
 
-function validDatapoint(overrides: Partial<ExtractedDatapoint> = {}): ExtractedDatapoint {
+function validDatapoint(
+  overrides: Partial<ExtractedDatapoint> = {},
+): ExtractedDatapoint {
   const evidenceText = "Loan Amount $211,000";
   return {
     key: "loan_amount",
@@ -97,7 +103,9 @@ describe("extractDocument", () => {
   it("validates the input before extracting", async () => {
     const png = await readSample("loan-estimate-H24B-1.png");
 
-    await expect(extractDocument(png, options)).rejects.toBeInstanceOf(NotPdfError);
+    await expect(extractDocument(png, options)).rejects.toBeInstanceOf(
+      NotPdfError,
+    );
   });
 
   it("records a model extractor's prompt version", async () => {
@@ -120,25 +128,47 @@ describe("extractDocument", () => {
 describe("extractor rules", () => {
   it("requires a prompt version on model extractors in the types", () => {
     // @ts-expect-error: a model extractor without promptVersion does not type-check
-    const missing: Extractor = { kind: "model", version: "m1", promptVersion: null, extract: () => [] };
+    const missing: Extractor = {
+      kind: "model",
+      version: "m1",
+      promptVersion: null,
+      extract: () => [],
+    };
     // @ts-expect-error: a deterministic extractor cannot carry a prompt version
-    const extra: Extractor = { kind: "deterministic", version: "r1", promptVersion: "p1", extract: () => [] };
+    const extra: Extractor = {
+      kind: "deterministic",
+      version: "r1",
+      promptVersion: "p1",
+      extract: () => [],
+    };
 
     expect([missing.kind, extra.kind]).toEqual(["model", "deterministic"]);
   });
 
   it.each([
-    ["an empty prompt version", { kind: "model", version: "m1", promptVersion: " " }],
-    ["a missing prompt version", { kind: "model", version: "m1", promptVersion: null }],
-    ["a deterministic prompt version", { kind: "deterministic", version: "r1", promptVersion: "p1" }],
-    ["an empty version", { kind: "deterministic", version: "", promptVersion: null }],
+    [
+      "an empty prompt version",
+      { kind: "model", version: "m1", promptVersion: " " },
+    ],
+    [
+      "a missing prompt version",
+      { kind: "model", version: "m1", promptVersion: null },
+    ],
+    [
+      "a deterministic prompt version",
+      { kind: "deterministic", version: "r1", promptVersion: "p1" },
+    ],
+    [
+      "an empty version",
+      { kind: "deterministic", version: "", promptVersion: null },
+    ],
   ])("rejects %s", async (_case, fields) => {
     const bytes = await readSample("adjustable_rate_loan_estimate.pdf");
     const extractor = { ...fields, extract: () => [] } as unknown as Extractor;
 
-    await expect(extractDocument(bytes, { ...options, extractor })).rejects.toBeInstanceOf(
-      InvalidExtractorError,
-    );
+    await expect(
+      extractDocument(bytes, { ...options, extractor }),
+    ).rejects.toBeInstanceOf(InvalidExtractorError);
   });
 
   it.each([
@@ -148,9 +178,17 @@ describe("extractor rules", () => {
     ["a page past the end", { page: 4 }, "page 4 is outside 1..3"],
     ["page zero", { page: 0 }, "page 0 is outside 1..3"],
     ["a wrong hash", { evidenceTextHash: "0".repeat(64) }, "not the SHA-256"],
-    ["empty evidence", { evidenceText: " ", evidenceTextHash: hashEvidence(" ") }, "evidence text is empty"],
+    [
+      "empty evidence",
+      { evidenceText: " ", evidenceTextHash: hashEvidence(" ") },
+      "evidence text is empty",
+    ],
     ["a confidence over 1", { confidence: 1.5 }, "outside [0, 1]"],
-    ["a confidence with 5 decimals", { confidence: 0.12345 }, "more than 4 decimals"],
+    [
+      "a confidence with 5 decimals",
+      { confidence: 0.12345 },
+      "more than 4 decimals",
+    ],
   ])("rejects a datapoint with %s", async (_case, overrides, message) => {
     const bytes = await readSample("adjustable_rate_loan_estimate.pdf");
     const extractor = modelReturning([validDatapoint(overrides)]);
@@ -163,10 +201,13 @@ describe("extractor rules", () => {
 
   it("rejects two datapoints for one key", async () => {
     const bytes = await readSample("adjustable_rate_loan_estimate.pdf");
-    const extractor = modelReturning([validDatapoint(), validDatapoint({ page: 2 })]);
+    const extractor = modelReturning([
+      validDatapoint(),
+      validDatapoint({ page: 2 }),
+    ]);
 
-    await expect(extractDocument(bytes, { ...options, extractor })).rejects.toThrow(
-      "occurs twice",
-    );
+    await expect(
+      extractDocument(bytes, { ...options, extractor }),
+    ).rejects.toThrow("occurs twice");
   });
 });

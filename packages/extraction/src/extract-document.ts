@@ -51,11 +51,21 @@ export async function extractDocument(
     },
   };
   if (isTextLayerEmpty(layer)) {
-    return { ...result, status: "needs_ocr", documentType: "unknown", datapoints: [] };
+    return {
+      ...result,
+      status: "needs_ocr",
+      documentType: "unknown",
+      datapoints: [],
+    };
   }
 
   const document = { ...layer, documentType: detectDocumentType(layer) };
   const datapoints = await extractor.extract(document);
   assertValidExtraction(extractor, document, datapoints);
-  return { ...result, status: "extracted", documentType: document.documentType, datapoints };
+  return {
+    ...result,
+    status: "extracted",
+    documentType: document.documentType,
+    datapoints,
+  };
 }

@@ -75,7 +75,10 @@ export function assertValidExtractor(extractor: Extractor): void {
   if (typeof version !== "string" || version.trim() === "") {
     throw new InvalidExtractorError("its version is empty");
   }
-  if (kind === "model" && !(typeof promptVersion === "string" && promptVersion.trim())) {
+  if (
+    kind === "model" &&
+    !(typeof promptVersion === "string" && promptVersion.trim())
+  ) {
     throw new InvalidExtractorError(
       `model extractor ${version} has no prompt version; set ` +
         "promptVersion to the version of the prompt it sends",
@@ -104,7 +107,11 @@ export function assertValidExtraction(
   for (const datapoint of datapoints) {
     const problem = findProblem(datapoint, document.pageCount, seen);
     if (problem) {
-      throw new InvalidDatapointError(extractor.version, datapoint.key, problem);
+      throw new InvalidDatapointError(
+        extractor.version,
+        datapoint.key,
+        problem,
+      );
     }
     seen.add(datapoint.key);
   }
@@ -125,11 +132,14 @@ function findProblem(
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   }
-  if (canonical.value !== datapoint.value) {
-    return `value ${JSON.stringify(datapoint.value)} is not canonical (expected ${JSON.stringify(canonical.value)})`;
+  const [given, expected] = [datapoint.value, canonical.value];
+  if (expected !== given) {
+    const quoted = JSON.stringify(given);
+    return `value ${quoted} is not canonical (expected ${JSON.stringify(expected)})`;
   }
   if (canonical.valueNumber !== datapoint.valueNumber) {
-    return `valueNumber ${JSON.stringify(datapoint.valueNumber)} does not match the value`;
+    const quoted = JSON.stringify(datapoint.valueNumber);
+    return `valueNumber ${quoted} does not match the value`;
   }
 
   if (!Number.isInteger(page) || page < 1 || page > pageCount) {

@@ -2,7 +2,12 @@
 // and datapoint extraction with evidence. No database access here; callers
 // store the results inside their tenant transaction.
 export * from "./errors.ts";
-export { inspectPdf, readPdfText, type PdfInspection, type PdfReadOptions } from "./pdf.ts";
+export {
+  inspectPdf,
+  readPdfText,
+  type PdfInspection,
+  type PdfReadOptions,
+} from "./pdf.ts";
 export {
   groupIntoLines,
   isTextLayerEmpty,

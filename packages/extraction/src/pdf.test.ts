@@ -22,7 +22,9 @@ describe("inspectPdf", () => {
     const inspection = await inspectPdf(bytes, { maxBytes: SAMPLE_MAX_BYTES });
 
     expect(inspection.sizeBytes).toBe(46_281);
-    expect(inspection.sha256).toBe(createHash("sha256").update(bytes).digest("hex"));
+    expect(inspection.sha256).toBe(
+      createHash("sha256").update(bytes).digest("hex"),
+    );
     expect(inspection.pageCount).toBe(3);
   });
 
@@ -55,8 +57,12 @@ describe("inspectPdf", () => {
   it("rejects an invalid maxBytes", async () => {
     const bytes = await readSample("adjustable_rate_loan_estimate.pdf");
 
-    await expect(inspectPdf(bytes, { maxBytes: 0 })).rejects.toThrow(RangeError);
-    await expect(inspectPdf(bytes, { maxBytes: 1.5 })).rejects.toThrow(RangeError);
+    await expect(inspectPdf(bytes, { maxBytes: 0 })).rejects.toThrow(
+      RangeError,
+    );
+    await expect(inspectPdf(bytes, { maxBytes: 1.5 })).rejects.toThrow(
+      RangeError,
+    );
   });
 });
 
@@ -77,7 +83,9 @@ describe("bad PDF input", () => {
     expect(error).toBeInstanceOf(PdfTooLargeError);
     expect(error.code).toBe("PDF_TOO_LARGE");
     expect(error).toMatchObject({ sizeBytes: 46_281, maxBytes: 46_280 });
-    expect(error.message).toContain("46281 bytes, over the limit of 46280 bytes");
+    expect(error.message).toContain(
+      "46281 bytes, over the limit of 46280 bytes",
+    );
   });
 
   it("rejects a PNG as not a PDF", async () => {
@@ -99,7 +107,9 @@ describe("bad PDF input", () => {
   });
 
   it("rejects a header without a document", async () => {
-    const error = await rejectionOf(encode("%PDF-1.7\nnot a document\n%%EOF\n"));
+    const error = await rejectionOf(
+      encode("%PDF-1.7\nnot a document\n%%EOF\n"),
+    );
 
     expect(error).toBeInstanceOf(UnreadablePdfError);
     expect(error.code).toBe("PDF_UNREADABLE");
@@ -139,21 +149,24 @@ describe("bad PDF input", () => {
     const content = await page.getTextContent();
     await task.destroy();
 
-    expect(content.items.map((item) => ("str" in item ? item.str : ""))).toEqual([
-      "Loan Amount $1",
-    ]);
+    expect(
+      content.items.map((item) => ("str" in item ? item.str : "")),
+    ).toEqual(["Loan Amount $1"]);
   });
 
   it("raises the same errors from readPdfText", async () => {
-    const cases: Array<[Uint8Array, new (...args: never[]) => PdfInputError]> = [
-      [new Uint8Array(0), EmptyPdfError],
-      [encode("%PDF-1.7 broken"), UnreadablePdfError],
-      [encode("GIF89a"), NotPdfError],
-      [buildPdf([{}], { userPassword: "x" }), EncryptedPdfError],
-    ];
+    const cases: Array<[Uint8Array, new (...args: never[]) => PdfInputError]> =
+      [
+        [new Uint8Array(0), EmptyPdfError],
+        [encode("%PDF-1.7 broken"), UnreadablePdfError],
+        [encode("GIF89a"), NotPdfError],
+        [buildPdf([{}], { userPassword: "x" }), EncryptedPdfError],
+      ];
 
     for (const [bytes, errorClass] of cases) {
-      await expect(readPdfText(bytes, { maxBytes: 1000 })).rejects.toBeInstanceOf(errorClass);
+      await expect(
+        readPdfText(bytes, { maxBytes: 1000 }),
+      ).rejects.toBeInstanceOf(errorClass);
     }
   });
 });

@@ -78,10 +78,9 @@ async function readPage(
     );
     return { pageNumber, lines: groupIntoLines(items) };
   } catch (error) {
-    throw new UnreadablePdfError(
-      `page ${pageNumber}: ${describe(error)}`,
-      { cause: error },
-    );
+    throw new UnreadablePdfError(`page ${pageNumber}: ${describe(error)}`, {
+      cause: error,
+    });
   }
 }
 
@@ -130,7 +129,9 @@ function checkBytes(bytes: Uint8Array, options: PdfReadOptions): void {
     throw new PdfTooLargeError(bytes.byteLength, options.maxBytes);
   }
 
-  const header = Buffer.from(bytes.subarray(0, PDF_MAGIC.length)).toString("latin1");
+  const header = Buffer.from(bytes.subarray(0, PDF_MAGIC.length)).toString(
+    "latin1",
+  );
   if (header !== PDF_MAGIC) {
     throw new NotPdfError(printableHeader(bytes));
   }

@@ -10,7 +10,12 @@ import {
 } from "./text-layer.ts";
 
 function item(str: string, x: number, y: number, size = 10): PositionedText {
-  return { str, transform: [size, 0, 0, size, x, y], width: str.length * size * 0.5, height: size };
+  return {
+    str,
+    transform: [size, 0, 0, size, x, y],
+    width: str.length * size * 0.5,
+    height: size,
+  };
 }
 
 describe("groupIntoLines", () => {
@@ -21,8 +26,14 @@ describe("groupIntoLines", () => {
       item("Loan Amount", 48, 553.5),
     ]);
 
-    expect(lines.map((line) => line.text)).toEqual(["Loan Terms", "Loan Amount $211,000"]);
-    expect(lines[1]?.runs.map((run) => run.text)).toEqual(["Loan Amount", "$211,000"]);
+    expect(lines.map((line) => line.text)).toEqual([
+      "Loan Terms",
+      "Loan Amount $211,000",
+    ]);
+    expect(lines[1]?.runs.map((run) => run.text)).toEqual([
+      "Loan Amount",
+      "$211,000",
+    ]);
   });
 
   it("keeps a value 3 pt below its label on its own line", () => {
@@ -53,7 +64,11 @@ describe("groupIntoLines", () => {
     const [line] = groupIntoLines([glued, after, apart]);
 
     expect(line?.text).toBe("1234567891330172608 RATE");
-    expect(line?.runs.map((run) => run.text)).toEqual(["123456789", "1330172608", "RATE"]);
+    expect(line?.runs.map((run) => run.text)).toEqual([
+      "123456789",
+      "1330172608",
+      "RATE",
+    ]);
   });
 
   it("collapses whitespace runs and maps run offsets", () => {
@@ -75,22 +90,30 @@ describe("groupIntoLines", () => {
 
 describe("readPdfText", () => {
   it("reads the Loan Estimate page by page", async () => {
-    const layer = await readPdfText(await readSample("adjustable_rate_loan_estimate.pdf"), {
-      maxBytes: SAMPLE_MAX_BYTES,
-    });
+    const layer = await readPdfText(
+      await readSample("adjustable_rate_loan_estimate.pdf"),
+      {
+        maxBytes: SAMPLE_MAX_BYTES,
+      },
+    );
 
     expect(layer.pageCount).toBe(3);
     expect(layer.pages.map((page) => page.pageNumber)).toEqual([1, 2, 3]);
     const firstPage = layer.pages[0]?.lines.map((line) => line.text) ?? [];
     expect(firstPage).toContain("Loan Amount $211,000 NO");
     expect(firstPage).toContain("4%");
-    expect(firstPage).toContain("LOAN ESTIMATE PAGE 1 OF 3 • LOAN ID # 123456789");
+    expect(firstPage).toContain(
+      "LOAN ESTIMATE PAGE 1 OF 3 • LOAN ID # 123456789",
+    );
   });
 
   it("keeps the glued loan ID run raw", async () => {
-    const layer = await readPdfText(await readSample("adjustable_rate_loan_estimate.pdf"), {
-      maxBytes: SAMPLE_MAX_BYTES,
-    });
+    const layer = await readPdfText(
+      await readSample("adjustable_rate_loan_estimate.pdf"),
+      {
+        maxBytes: SAMPLE_MAX_BYTES,
+      },
+    );
 
     const runs = layer.pages[0]?.lines.flatMap((line) => line.runs) ?? [];
     const loanIdRun = runs.find((run) => run.text.startsWith("123456789"));
@@ -123,7 +146,9 @@ describe("readPdfText", () => {
   });
 
   it("treats a whitespace-only page as empty", async () => {
-    const bytes = buildPdf([{ texts: [{ x: 72, y: 700, size: 12, text: "   " }] }]);
+    const bytes = buildPdf([
+      { texts: [{ x: 72, y: 700, size: 12, text: "   " }] },
+    ]);
 
     const layer = await readPdfText(bytes, { maxBytes: SAMPLE_MAX_BYTES });
 

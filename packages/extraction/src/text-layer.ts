@@ -94,9 +94,7 @@ export function groupIntoLines(items: readonly PositionedText[]): TextLine[] {
   }
   if (current.length > 0) groups.push(current);
 
-  return groups
-    .map(buildLine)
-    .filter((line) => line.text.length > 0);
+  return groups.map(buildLine).filter((line) => line.text.length > 0);
 }
 
 function placeItem(item: PositionedText): PlacedItem {

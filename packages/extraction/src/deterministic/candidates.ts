@@ -36,7 +36,10 @@ interface LabelMatch {
 const SEPARATORS = /^[\s:#]*/;
 
 /** Returns the candidates for `rule` on `page`, top to bottom. */
-export function findCandidates(rule: FieldRule, page: PdfPageText): Candidate[] {
+export function findCandidates(
+  rule: FieldRule,
+  page: PdfPageText,
+): Candidate[] {
   const candidates: Candidate[] = [];
   for (const label of findLabels(rule, page)) {
     const candidate =
@@ -75,7 +78,9 @@ function readSameLine(
   const { line } = label;
   const separators = SEPARATORS.exec(line.text.slice(label.end))?.[0] ?? "";
   const restStart = label.end + separators.length;
-  const valueRun = line.runs.find((run) => run.end > restStart && run.start < run.end);
+  const valueRun = line.runs.find(
+    (run) => run.end > restStart && run.start < run.end,
+  );
   if (!valueRun) return null;
 
   const rest = line.text.slice(restStart);
@@ -120,7 +125,10 @@ function readNeighbourLine(
     if (!valueRun) continue;
 
     const rest = other.text.slice(valueRun.start);
-    const parsed = rule.parse(rest, other.text.slice(valueRun.start, valueRun.end));
+    const parsed = rule.parse(
+      rest,
+      other.text.slice(valueRun.start, valueRun.end),
+    );
     const value = parsed && canonicalOrNull(rule.key, parsed.raw);
     if (!parsed || !value) continue;
 
@@ -150,6 +158,8 @@ function canonicalOrNull(key: string, raw: string): CanonicalValue | null {
 }
 
 function hasTrailingText(line: TextLine, valueEnd: number): boolean {
-  const run = line.runs.find((candidate) => candidate.start < valueEnd && valueEnd <= candidate.end);
+  const run = line.runs.find(
+    (candidate) => candidate.start < valueEnd && valueEnd <= candidate.end,
+  );
   return run !== undefined && line.text.slice(valueEnd, run.end).trim() !== "";
 }

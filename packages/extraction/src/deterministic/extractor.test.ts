@@ -4,7 +4,11 @@ import { detectDocumentType } from "../document-type.ts";
 import type { ExtractableDocument, ExtractedDatapoint } from "../extractor.ts";
 import { readPdfText } from "../pdf.ts";
 import type { PdfTextLayer } from "../text-layer.ts";
-import { readSample, SAMPLE_MAX_BYTES, type SampleFile } from "../test-support/files.ts";
+import {
+  readSample,
+  SAMPLE_MAX_BYTES,
+  type SampleFile,
+} from "../test-support/files.ts";
 import { closingDisclosurePage, field } from "../test-support/forms.ts";
 import { buildPdf, type PageSpec } from "../test-support/pdf-builder.ts";
 import {
@@ -14,8 +18,12 @@ import {
   extractWithRules,
 } from "./index.ts";
 
-async function readSampleDocument(name: SampleFile): Promise<ExtractableDocument> {
-  const layer = await readPdfText(await readSample(name), { maxBytes: SAMPLE_MAX_BYTES });
+async function readSampleDocument(
+  name: SampleFile,
+): Promise<ExtractableDocument> {
+  const layer = await readPdfText(await readSample(name), {
+    maxBytes: SAMPLE_MAX_BYTES,
+  });
   return { ...layer, documentType: detectDocumentType(layer) };
 }
 
@@ -23,7 +31,9 @@ async function readPages(
   pages: PageSpec[],
   documentType: ExtractableDocument["documentType"] = "loan_estimate",
 ): Promise<ExtractableDocument> {
-  const layer = await readPdfText(buildPdf(pages), { maxBytes: SAMPLE_MAX_BYTES });
+  const layer = await readPdfText(buildPdf(pages), {
+    maxBytes: SAMPLE_MAX_BYTES,
+  });
   return { ...layer, documentType };
 }
 
@@ -36,8 +46,12 @@ function sha256(text: string): string {
 }
 
 /** True when the evidence is one line of the page, or two lines of it. */
-function isEvidenceOnPage(layer: PdfTextLayer, datapoint: ExtractedDatapoint): boolean {
-  const lines = layer.pages[datapoint.page - 1]?.lines.map((line) => line.text) ?? [];
+function isEvidenceOnPage(
+  layer: PdfTextLayer,
+  datapoint: ExtractedDatapoint,
+): boolean {
+  const lines =
+    layer.pages[datapoint.page - 1]?.lines.map((line) => line.text) ?? [];
   const parts = datapoint.evidenceText.split("\n");
   return parts.every((part) => lines.some((line) => line.includes(part)));
 }
@@ -55,32 +69,54 @@ describe("deterministic extractor on the adjustable-rate Loan Estimate", () => {
     // key, value, valueNumber, page, confidence, evidence
     ["loan_amount", "211000.00", "211000.00", 1, 0.95, "Loan Amount $211,000"],
     [
-      "interest_rate", "4.000", "4.000", 1, 0.8,
+      "interest_rate",
+      "4.000",
+      "4.000",
+      1,
+      0.8,
       "Interest Rate YES • Adjusts every 3 years starting in year 6\n4%",
     ],
     ["loan_term_months", "360", "360", 1, 0.95, "LOAN TERM 30 years"],
-    ["loan_identifier", "123456789", null, 1, 0.95, "PAGE 1 OF 3 • LOAN ID # 123456789"],
+    [
+      "loan_identifier",
+      "123456789",
+      null,
+      1,
+      0.95,
+      "PAGE 1 OF 3 • LOAN ID # 123456789",
+    ],
     ["date_issued", "2013-02-15", null, 1, 0.95, "DATE ISSUED 2/15/2013"],
     [
-      "product", "5 Year Interest Only, 5/3 Adjustable Rate", null, 1, 0.95,
+      "product",
+      "5 Year Interest Only, 5/3 Adjustable Rate",
+      null,
+      1,
+      0.95,
       "PRODUCT 5 Year Interest Only, 5/3 Adjustable Rate",
     ],
     ["loan_purpose", "purchase", null, 1, 0.85, "PURPOSE Purchase"],
     ["loan_type", "conventional", null, 1, 0.95, "LOAN TYPE x Conventional"],
     ["sale_price", "240000.00", "240000.00", 1, 0.95, "SALE PRICE $240,000"],
     [
-      "estimated_closing_costs", "8791.00", "8791.00", 1, 0.95,
+      "estimated_closing_costs",
+      "8791.00",
+      "8791.00",
+      1,
+      0.95,
       "Estimated Closing Costs $8,791",
     ],
-  ] as const)("finds %s = %s", (key, value, valueNumber, page, confidence, evidence) => {
-    const datapoint = found.get(key);
+  ] as const)(
+    "finds %s = %s",
+    (key, value, valueNumber, page, confidence, evidence) => {
+      const datapoint = found.get(key);
 
-    expect(datapoint?.value).toBe(value);
-    expect(datapoint?.valueNumber).toBe(valueNumber);
-    expect(datapoint?.page).toBe(page);
-    expect(datapoint?.confidence).toBe(confidence);
-    expect(datapoint?.evidenceText).toBe(evidence);
-  });
+      expect(datapoint?.value).toBe(value);
+      expect(datapoint?.valueNumber).toBe(valueNumber);
+      expect(datapoint?.page).toBe(page);
+      expect(datapoint?.confidence).toBe(confidence);
+      expect(datapoint?.evidenceText).toBe(evidence);
+    },
+  );
 
   it("finds nothing else", () => {
     expect([...found.keys()].sort()).toEqual([
@@ -99,8 +135,12 @@ describe("deterministic extractor on the adjustable-rate Loan Estimate", () => {
 
   it("hashes each evidence text with SHA-256", () => {
     for (const datapoint of found.values()) {
-      expect(datapoint.evidenceTextHash, datapoint.key).toBe(sha256(datapoint.evidenceText));
-      expect(datapoint.evidenceTextHash, datapoint.key).toMatch(/^[0-9a-f]{64}$/);
+      expect(datapoint.evidenceTextHash, datapoint.key).toBe(
+        sha256(datapoint.evidenceText),
+      );
+      expect(datapoint.evidenceTextHash, datapoint.key).toMatch(
+        /^[0-9a-f]{64}$/,
+      );
     }
   });
 
@@ -118,11 +158,15 @@ describe("deterministic extractor on the adjustable-rate Loan Estimate", () => {
     expect(label).toBeDefined();
     expect(value).toBeDefined();
     expect(label?.text).not.toContain("4%");
-    expect(found.get("interest_rate")?.confidence).toBe(CONFIDENCE.neighbourLine);
+    expect(found.get("interest_rate")?.confidence).toBe(
+      CONFIDENCE.neighbourLine,
+    );
   });
 
   it("reads the loan ID despite the glued header run", () => {
-    const header = document.pages[0]?.lines.find((line) => line.text.includes("LOAN ID # 1234567891330172608"));
+    const header = document.pages[0]?.lines.find((line) =>
+      line.text.includes("LOAN ID # 1234567891330172608"),
+    );
 
     expect(header).toBeDefined();
     expect(found.get("loan_identifier")?.value).toBe("123456789");
@@ -146,13 +190,19 @@ describe("deterministic extractor on other documents", () => {
   it("matches no label on the templates even as a form", async () => {
     const document = await readSampleDocument("mortgage_closing_forms.pdf");
 
-    for (const documentType of ["loan_estimate", "closing_disclosure"] as const) {
+    for (const documentType of [
+      "loan_estimate",
+      "closing_disclosure",
+    ] as const) {
       expect(extractWithRules({ ...document, documentType })).toEqual([]);
     }
   });
 
   it("reads a Closing Disclosure page", async () => {
-    const document = await readPages([closingDisclosurePage()], "closing_disclosure");
+    const document = await readPages(
+      [closingDisclosurePage()],
+      "closing_disclosure",
+    );
 
     const found = byKey(extractWithRules(document));
 
@@ -165,7 +215,9 @@ describe("deterministic extractor on other documents", () => {
     expect(found.get("loan_purpose")?.value).toBe("purchase");
     expect(found.get("product")?.value).toBe("Fixed Rate");
     expect(found.get("closing_costs")?.value).toBe("9712.10");
-    expect(found.get("closing_costs")?.evidenceText).toBe("Closing Costs $9,712.10");
+    expect(found.get("closing_costs")?.evidenceText).toBe(
+      "Closing Costs $9,712.10",
+    );
     expect(found.has("estimated_closing_costs")).toBe(false);
   });
 });
@@ -243,14 +295,18 @@ describe("confidence and choice", () => {
   });
 
   it("skips a date that does not exist", async () => {
-    const document = await readPages([{ texts: field("DATE ISSUED", "2/30/2013", 42, 676) }]);
+    const document = await readPages([
+      { texts: field("DATE ISSUED", "2/30/2013", 42, 676) },
+    ]);
 
     expect(extractWithRules(document)).toEqual([]);
   });
 
   it("carries its version and no prompt version", () => {
     expect(deterministicExtractor.kind).toBe("deterministic");
-    expect(deterministicExtractor.version).toBe(DETERMINISTIC_EXTRACTOR_VERSION);
+    expect(deterministicExtractor.version).toBe(
+      DETERMINISTIC_EXTRACTOR_VERSION,
+    );
     expect(deterministicExtractor.version).toBe("rules-2026.12.0");
     expect(deterministicExtractor.promptVersion).toBeNull();
   });

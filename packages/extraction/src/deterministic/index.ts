@@ -25,7 +25,9 @@ export function extractWithRules(
   const datapoints: ExtractedDatapoint[] = [];
   for (const rule of rules) {
     if (!rule.documentTypes.includes(document.documentType)) continue;
-    const candidates = document.pages.flatMap((page) => findCandidates(rule, page));
+    const candidates = document.pages.flatMap((page) =>
+      findCandidates(rule, page),
+    );
     const datapoint = selectDatapoint(candidates, {
       reconcileGluedRuns: rule.reconcileGluedRuns,
     });

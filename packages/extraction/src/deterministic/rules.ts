@@ -29,7 +29,10 @@ export interface FieldRule {
   reconcileGluedRuns?: boolean;
 }
 
-const BOTH_FORMS: readonly DocumentType[] = ["loan_estimate", "closing_disclosure"];
+const BOTH_FORMS: readonly DocumentType[] = [
+  "loan_estimate",
+  "closing_disclosure",
+];
 
 function label(source: string): RegExp {
   return new RegExp(`${source}\\b`, "iy");

@@ -58,7 +58,9 @@ export function selectDatapoint(
 
 function scoreCandidate(candidate: Candidate): ScoredCandidate {
   const base =
-    candidate.method === "same_line" ? CONFIDENCE.sameLine : CONFIDENCE.neighbourLine;
+    candidate.method === "same_line"
+      ? CONFIDENCE.sameLine
+      : CONFIDENCE.neighbourLine;
   const penalty = candidate.trailingText ? CONFIDENCE.trailingTextPenalty : 0;
   return { ...candidate, score: base - penalty };
 }
@@ -78,7 +80,11 @@ function reconcileGluedRuns(candidates: ScoredCandidate[]): ScoredCandidate[] {
       .sort((a, b) => b.length - a.length)[0];
     if (prefix === undefined) return candidate;
     const value = canonicalize(candidate.key, prefix);
-    return { ...candidate, value, score: Math.min(candidate.score, CONFIDENCE.gluedRun) };
+    return {
+      ...candidate,
+      value,
+      score: Math.min(candidate.score, CONFIDENCE.gluedRun),
+    };
   });
 }
 

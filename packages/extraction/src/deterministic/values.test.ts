@@ -11,7 +11,11 @@ import {
   type ValueParser,
 } from "./values.ts";
 
-function rawOf(parse: ValueParser, rest: string, runRest = rest): string | null {
+function rawOf(
+  parse: ValueParser,
+  rest: string,
+  runRest = rest,
+): string | null {
   return parse(rest, runRest)?.raw ?? null;
 }
 

@@ -17,7 +17,10 @@ export interface ParsedValue {
  */
 export type ValueParser = (rest: string, runRest: string) => ParsedValue | null;
 
-function anchored(pattern: RegExp, toRaw = (match: RegExpExecArray) => match[1] ?? match[0]) {
+function anchored(
+  pattern: RegExp,
+  toRaw = (match: RegExpExecArray) => match[1] ?? match[0],
+) {
   return (rest: string): ParsedValue | null => {
     const match = pattern.exec(rest);
     if (!match) return null;
@@ -31,10 +34,14 @@ export const parseMoney: ValueParser = anchored(
 );
 
 /** Parses "4%" or "3.875 %". */
-export const parsePercent: ValueParser = anchored(/^(\d{1,2}(?:\.\d{1,4})?) ?%/);
+export const parsePercent: ValueParser = anchored(
+  /^(\d{1,2}(?:\.\d{1,4})?) ?%/,
+);
 
 /** Parses "2/15/2013". canonicalize() rejects dates that do not exist. */
-export const parseDate: ValueParser = anchored(/^(\d{1,2}\/\d{1,2}\/\d{4})(?!\d)/);
+export const parseDate: ValueParser = anchored(
+  /^(\d{1,2}\/\d{1,2}\/\d{4})(?!\d)/,
+);
 
 /** Parses a term in months: "30 years" becomes "360". */
 export const parseTermInMonths: ValueParser = anchored(
@@ -98,7 +105,8 @@ const LOAN_TYPES: Readonly<Record<string, string>> = {
  * right after an "x" or ballot-box mark, anywhere on the rest of the line.
  */
 export const parseLoanType: ValueParser = (rest) => {
-  const match = /(^|\s)[x\u2713\u2714\u2612] ?(Conventional|FHA|VA|USDA)\b/i.exec(rest);
+  const match =
+    /(^|\s)[x\u2713\u2714\u2612] ?(Conventional|FHA|VA|USDA)\b/i.exec(rest);
   const option = match?.[2];
   if (!match || !option) return null;
   const end = match.index + match[0].length;

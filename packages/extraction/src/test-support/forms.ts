@@ -4,7 +4,12 @@
 import type { PageSpec, TextSpec } from "./pdf-builder.ts";
 
 /** Places a label at `x` and its value at `x + 90` on one baseline. */
-export function field(label: string, value: string, x: number, y: number): TextSpec[] {
+export function field(
+  label: string,
+  value: string,
+  x: number,
+  y: number,
+): TextSpec[] {
   return [
     { x, y, size: 8, text: label },
     { x: x + 90, y, size: 10, text: value },

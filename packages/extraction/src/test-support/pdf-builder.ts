@@ -39,7 +39,10 @@ export interface BuildOptions {
 const encoder = new TextEncoder();
 
 /** Writes `pages` as a PDF file. */
-export function buildPdf(pages: PageSpec[], options: BuildOptions = {}): Uint8Array {
+export function buildPdf(
+  pages: PageSpec[],
+  options: BuildOptions = {},
+): Uint8Array {
   const objects: Uint8Array[] = [];
   const add = (body: Uint8Array | string) => {
     objects.push(typeof body === "string" ? encoder.encode(body) : body);
@@ -47,14 +50,19 @@ export function buildPdf(pages: PageSpec[], options: BuildOptions = {}): Uint8Ar
   };
   const reserve = () => add("");
 
-  const fileId = createHash("md5").update(JSON.stringify(pages.map((p) => p.texts))).digest();
-  const security = options.userPassword === undefined
-    ? null
-    : standardSecurity(options.userPassword, fileId);
+  const fileId = createHash("md5")
+    .update(JSON.stringify(pages.map((p) => p.texts)))
+    .digest();
+  const security =
+    options.userPassword === undefined
+      ? null
+      : standardSecurity(options.userPassword, fileId);
 
   const catalog = reserve();
   const pageTree = reserve();
-  const font = add("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>");
+  const font = add(
+    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+  );
 
   const pageIds = pages.map((page) => {
     const width = page.width ?? 612;
@@ -64,36 +72,48 @@ export function buildPdf(pages: PageSpec[], options: BuildOptions = {}): Uint8Ar
     const contentId = objects.length + 1;
     add(stream("", security ? security.encrypt(contentId, content) : content));
     const xobject = image ? `/XObject << /Im0 ${image} 0 R >>` : "";
+    const resources = `<< /Font << /F1 ${font} 0 R >> ${xobject} >>`;
     return add(
-      `<< /Type /Page /Parent ${pageTree} 0 R /MediaBox [0 0 ${width} ${height}] ` +
-        `/Resources << /Font << /F1 ${font} 0 R >> ${xobject} >> /Contents ${contentId} 0 R >>`,
+      `<< /Type /Page /Parent ${pageTree} 0 R ` +
+        `/MediaBox [0 0 ${width} ${height}] /Resources ${resources} ` +
+        `/Contents ${contentId} 0 R >>`,
     );
   });
 
   function addImage(image: ImageSpec): number {
     const id = objects.length + 1;
     const data = security ? security.encrypt(id, image.data) : image.data;
-    return add(stream(
-      `/Type /XObject /Subtype /Image /Width ${image.width} /Height ${image.height} ` +
-        `/BitsPerComponent ${image.bitsPerComponent} /ColorSpace ${image.colorSpace} ${image.filter}`,
-      data,
-    ));
+    const dictionary =
+      `/Type /XObject /Subtype /Image ` +
+      `/Width ${image.width} /Height ${image.height} ` +
+      `/BitsPerComponent ${image.bitsPerComponent} ` +
+      `/ColorSpace ${image.colorSpace} ${image.filter}`;
+    return add(stream(dictionary, data));
   }
 
-  objects[catalog - 1] = encoder.encode(`<< /Type /Catalog /Pages ${pageTree} 0 R >>`);
+  objects[catalog - 1] = encoder.encode(
+    `<< /Type /Catalog /Pages ${pageTree} 0 R >>`,
+  );
+  const kids = pageIds.map((id) => `${id} 0 R`).join(" ");
   objects[pageTree - 1] = encoder.encode(
-    `<< /Type /Pages /Kids [${pageIds.map((id) => `${id} 0 R`).join(" ")}] /Count ${pageIds.length} >>`,
+    `<< /Type /Pages /Kids [${kids}] /Count ${pageIds.length} >>`,
   );
   const encrypt = security ? add(security.dictionary) : null;
 
   return serialize(objects, catalog, fileId, encrypt);
 }
 
-function contentStream(page: PageSpec, width: number, height: number): Uint8Array {
+function contentStream(
+  page: PageSpec,
+  width: number,
+  height: number,
+): Uint8Array {
   const operators: string[] = [];
   if (page.image) operators.push(`q ${width} 0 0 ${height} 0 0 cm /Im0 Do Q`);
   for (const text of page.texts ?? []) {
-    operators.push(`BT /F1 ${text.size} Tf ${text.x} ${text.y} Td (${escapeText(text.text)}) Tj ET`);
+    operators.push(
+      `BT /F1 ${text.size} Tf ${text.x} ${text.y} Td (${escapeText(text.text)}) Tj ET`,
+    );
   }
   return encoder.encode(operators.join("\n"));
 }
@@ -103,7 +123,9 @@ function escapeText(text: string): string {
 }
 
 function stream(dictionary: string, data: Uint8Array): Uint8Array {
-  const head = encoder.encode(`<< ${dictionary} /Length ${data.length} >>\nstream\n`);
+  const head = encoder.encode(
+    `<< ${dictionary} /Length ${data.length} >>\nstream\n`,
+  );
   return concat([head, data, encoder.encode("\nendstream")]);
 }
 
@@ -135,7 +157,8 @@ function serialize(
     ...offsets.map((value) => `${String(value).padStart(10, "0")} 00000 n `),
     "trailer",
     `<< /Size ${objects.length + 1} /Root ${root} 0 R /ID [<${id}> <${id}>]` +
-      (encrypt ? ` /Encrypt ${encrypt} 0 R` : "") + " >>",
+      (encrypt ? ` /Encrypt ${encrypt} 0 R` : "") +
+      " >>",
     "startxref",
     String(offset),
     "%%EOF",
@@ -158,13 +181,18 @@ const PASSWORD_PADDING = Buffer.from(
 const ALL_PERMISSIONS = -4;
 
 function standardSecurity(password: string, fileId: Buffer) {
-  const padded = Buffer.concat([Buffer.from(password, "latin1"), PASSWORD_PADDING]).subarray(0, 32);
+  const padded = Buffer.concat([
+    Buffer.from(password, "latin1"),
+    PASSWORD_PADDING,
+  ]).subarray(0, 32);
   const ownerKey = md5(padded).subarray(0, 5);
   const owner = rc4(ownerKey, padded);
 
   const permissions = Buffer.alloc(4);
   permissions.writeInt32LE(ALL_PERMISSIONS);
-  const fileKey = md5(Buffer.concat([padded, owner, permissions, fileId])).subarray(0, 5);
+  const fileKey = md5(
+    Buffer.concat([padded, owner, permissions, fileId]),
+  ).subarray(0, 5);
   const user = rc4(fileKey, PASSWORD_PADDING);
 
   return {
@@ -173,8 +201,17 @@ function standardSecurity(password: string, fileId: Buffer) {
       `/U <${user.toString("hex")}> /P ${ALL_PERMISSIONS} >>`,
     /** Encrypts the data of object `id` (generation 0). */
     encrypt(id: number, data: Uint8Array): Uint8Array {
-      const objectSalt = Buffer.from([id & 0xff, (id >> 8) & 0xff, (id >> 16) & 0xff, 0, 0]);
-      const objectKey = md5(Buffer.concat([fileKey, objectSalt])).subarray(0, 10);
+      const objectSalt = Buffer.from([
+        id & 0xff,
+        (id >> 8) & 0xff,
+        (id >> 16) & 0xff,
+        0,
+        0,
+      ]);
+      const objectKey = md5(Buffer.concat([fileKey, objectSalt])).subarray(
+        0,
+        10,
+      );
       return rc4(objectKey, Buffer.from(data));
     },
   };
@@ -219,7 +256,8 @@ export function imageFromPng(png: Uint8Array): ImageSpec {
   const height = header.readUInt32BE(4);
   const bitDepth = header[8]!;
   const colorType = header[9]!;
-  if (header[12] !== 0) throw new Error("PNG is interlaced; save it without interlacing");
+  if (header[12] !== 0)
+    throw new Error("PNG is interlaced; save it without interlacing");
 
   const data = Buffer.concat(chunks.get("IDAT") ?? []);
   inflateSync(data); // rejects a corrupt image here instead of in pdf.js
@@ -228,14 +266,32 @@ export function imageFromPng(png: Uint8Array): ImageSpec {
     `/BitsPerComponent ${bitDepth} /Columns ${width} >>`;
 
   if (colorType === 0) {
-    return { width, height, bitsPerComponent: bitDepth, colorSpace: "/DeviceGray", filter, data };
+    return {
+      width,
+      height,
+      bitsPerComponent: bitDepth,
+      colorSpace: "/DeviceGray",
+      filter,
+      data,
+    };
   }
   const palette = chunks.get("PLTE")?.[0];
   if (colorType !== 3 || !palette) {
-    throw new Error(`PNG colour type ${colorType} is not supported; use palette or greyscale`);
+    throw new Error(
+      `PNG colour type ${colorType} is not supported; use palette or greyscale`,
+    );
   }
-  const colorSpace = `[/Indexed /DeviceRGB ${palette.length / 3 - 1} <${palette.toString("hex")}>]`;
-  return { width, height, bitsPerComponent: bitDepth, colorSpace, filter, data };
+  const highestIndex = palette.length / 3 - 1;
+  const lookup = palette.toString("hex");
+  const colorSpace = `[/Indexed /DeviceRGB ${highestIndex} <${lookup}>]`;
+  return {
+    width,
+    height,
+    bitsPerComponent: bitDepth,
+    colorSpace,
+    filter,
+    data,
+  };
 }
 
 function readPngChunks(bytes: Buffer): Map<string, Buffer[]> {
