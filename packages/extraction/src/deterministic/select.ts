@@ -70,6 +70,8 @@ function scoreCandidate(candidate: Candidate): ScoredCandidate {
  * shorter value: the Loan Estimate's header prints "123456789" and an
  * invisible "1330172608" as one text run, while its footer prints the ID
  * alone.
+ * NOTE: a document with only the glued run (no footer) keeps the glued
+ * value; pdf.js text items carry no fill colour to detect the hidden text.
  */
 function reconcileGluedRuns(candidates: ScoredCandidate[]): ScoredCandidate[] {
   const values = candidates.map((candidate) => candidate.value.value);
