@@ -87,10 +87,20 @@ function safeErrorFields(error: unknown): Record<string, unknown> {
       routine: database.routine,
     };
   }
+  if (isQueryWrapper(error)) {
+    return error.cause === undefined
+      ? { errorName: "DrizzleQueryError" }
+      : safeErrorFields(error.cause);
+  }
   if (error instanceof Error) {
     return { errorName: error.name, errorMessage: error.message, stack: error.stack };
   }
   return { errorType: typeof error };
+}
+
+/** drizzle's DrizzleQueryError, whose message quotes the SQL and its parameters. */
+function isQueryWrapper(error: unknown): error is Error & { cause?: unknown } {
+  return error instanceof Error && "query" in error && "params" in error;
 }
 
 /** Data exceptions (class 22) and check violations come from input that slipped past validation. */
