@@ -1,7 +1,7 @@
 // Bearer-token authentication. A token is a JWT verified with jose: HS256
 // and a shared secret in development, or the keys of a remote JWKS in
 // production. The tenant comes only from the verified token's `tenant_id`
-// claim and the actor from `sub`; no header, path or body can change either.
+// claim and the actor from `sub`. No header, path or body can change either.
 import {
   SignJWT,
   createRemoteJWKSet,
@@ -18,7 +18,7 @@ import { ApiError } from "./errors.ts";
 export const DEVELOPMENT_ISSUER = "tapeline-development";
 export const DEVELOPMENT_AUDIENCE = "tapeline-api";
 
-/** Asymmetric algorithms accepted from a JWKS; HS* is refused so a public key cannot act as a secret. */
+/** Asymmetric algorithms accepted from a JWKS. HS* is rejected, so a public key cannot serve as an HMAC secret. */
 const JWKS_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
 
 export interface Principal {

@@ -14,7 +14,7 @@ export interface AppBindings {
     principal?: Principal;
     /** The verified token's tenant, repeated here for log lines. */
     tenantId?: string;
-    /** Why authentication failed, raised by requireAuth on /v1 routes. */
+    /** The authentication failure that requireAuth raises on /v1 routes. */
     authFailure?: ApiError;
   };
 }
@@ -37,7 +37,7 @@ export function principalOf(c: Context<AppBindings>): Principal {
   return principal;
 }
 
-/** The OpenAPI description of an error response. */
+/** Describes an error response for a route's OpenAPI `responses`. */
 export function errorDoc(description: string) {
   return { description, content: { "application/json": { schema: ErrorSchema } } };
 }

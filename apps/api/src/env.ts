@@ -1,7 +1,7 @@
-// The API's configuration; the only module of the app that reads
+// The API's configuration, and the only module of the app that reads
 // process.env. Token verification is either development (HS256 with a
 // shared secret) or production (a remote JWKS with a fixed issuer and
-// audience); setting both, or neither, is a configuration error.
+// audience). Setting both, or neither, is a configuration error.
 import path from "node:path";
 import { z } from "zod";
 import { readDatabaseEnv, type DatabaseEnv } from "@tapeline/db";

@@ -1,7 +1,7 @@
 // The API's one error type and one error handler. Every failure leaves as
 // `{ "error": { "code": "UPPER_SNAKE", "message": "..." } }`. Domain errors
-// keep their code; database errors become a generic 500 whose log line
-// carries the SQLSTATE and constraint name but never SQL, parameters or row
+// keep their code. Database errors become a generic 500, and their log line
+// carries the SQLSTATE and constraint name but no SQL, parameters or row
 // content.
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";

@@ -1,7 +1,7 @@
 // Request middleware: bearer-token authentication and the request log.
-// Authentication runs before the log line so that both log lines carry the
-// tenant; a failure is recorded and raised by requireAuth afterwards, so a
-// rejected request is still logged in and out.
+// Authentication runs before the first log line, so both lines carry the
+// tenant. A failure is only recorded there and raised later by requireAuth,
+// so a rejected request is still logged in and out.
 import type { MiddlewareHandler } from "hono";
 import type { Logger } from "@tapeline/db";
 import type { Authenticator } from "./auth.ts";

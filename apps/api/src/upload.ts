@@ -189,8 +189,8 @@ function receiveMultipart(
     parser.on("file", (name, stream, info) => {
       if (pending || name !== "file") {
         stream.resume();
-        const shown = JSON.stringify(name.slice(0, 40));
-        failBeforeFile(invalidMultipart(`Unexpected file part ${shown}: name the file part file.`));
+        const partName = JSON.stringify(name.slice(0, 40));
+        failBeforeFile(invalidMultipart(`Unexpected file part ${partName}: name the file part file.`));
         return;
       }
       try {

@@ -165,8 +165,8 @@ function parseRequest(input: CreateImportInput) {
 
 /**
  * Returns the content as a stream that starts with its first non-empty
- * chunk, or null when the content is empty; the empty case is caught
- * before anything reaches storage.
+ * chunk, or null when the content is empty. Reading ahead this way rejects
+ * an empty upload before anything reaches storage.
  */
 async function nonEmptyContent(content: Readable | Uint8Array): Promise<Readable | null> {
   if (content instanceof Uint8Array) {

@@ -1,6 +1,6 @@
-// One loan with every datapoint and the lineage that says where each value
-// came from: the tape row that carried it, or the document page an
-// extractor read it from, and who or what produced it.
+// One loan with every datapoint and its lineage: the tape row that carried
+// the value, or the document page an extractor read it from, and who or
+// what produced it.
 import {
   and,
   asc,

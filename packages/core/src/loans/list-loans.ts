@@ -63,7 +63,7 @@ export async function listLoans(
       : [asc(loanCandidates.createdAt), asc(loanCandidates.id)];
 
   // NOTE: loan_candidates has no (tenant_id, created_at, id) index, so the
-  // created_at order sorts all of a tenant's loans for each page; the
+  // created_at order sorts all of a tenant's loans for each page. The
   // loan_number order walks the (tenant_id, loan_number) unique index.
   const rows = await tx
     .select({
