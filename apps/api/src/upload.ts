@@ -242,12 +242,7 @@ export async function receiveUpload(
 ): Promise<CreatedImport> {
   const contentType = c.req.header("content-type") ?? "";
   if (/^multipart\/form-data/i.test(contentType)) return receiveMultipart(c, upload, query);
-  if (/^application\/x-www-form-urlencoded/i.test(contentType)) {
-    throw new ApiError(
-      415,
-      "UNSUPPORTED_MEDIA_TYPE",
-      "URL-encoded forms cannot carry a file: send multipart/form-data or the raw file as the body.",
-    );
-  }
+  // Any other type, including the application/x-www-form-urlencoded that
+  // `curl --data-binary` sends by default, is the raw file.
   return receiveRawBody(c, upload, query);
 }

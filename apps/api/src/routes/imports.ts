@@ -35,8 +35,9 @@ const createImportRoute = createRoute({
   tags: ["imports"],
   summary: "Upload a loan tape for import",
   description:
-    "Send the file as the raw body with format and fileName (and, for CSV, mapping) " +
-    "in the query string, or as multipart/form-data whose format, fileName and " +
+    "Send the file as the raw body, of any content type but multipart, with format " +
+    "and fileName (and, for CSV, mapping) in the query string, or as " +
+    "multipart/form-data whose format, fileName and " +
     "mapping fields come before the file part. The import is processed " +
     "asynchronously; poll GET /v1/imports/{importId} for its status.",
   security: [{ bearerAuth: [] }],
@@ -60,7 +61,6 @@ const createImportRoute = createRoute({
     400: errorDoc("Invalid format, file name or mapping, or an empty file"),
     403: errorDoc("The token's tenant does not exist"),
     413: errorDoc("The file exceeds the upload limit"),
-    415: errorDoc("URL-encoded forms are not accepted"),
     ...authErrorDocs,
   },
 });
