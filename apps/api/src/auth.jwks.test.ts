@@ -9,7 +9,7 @@ const ISSUER = "https://issuer.test";
 const AUDIENCE = "tapeline-api";
 const TENANT = "3f2b1c9e-8d4a-4e6b-9c1d-2a7f5e8b0c31";
 
-/** A JWKS endpoint on loopback; `status` other than 200 makes it fail. */
+/** Starts a JWKS endpoint on loopback that answers with `status` (200 unless given). */
 async function startJwksServer(jwks: object, status = 200): Promise<{ url: string; server: Server }> {
   const server = createServer((_request, response) => {
     response.writeHead(status, { "Content-Type": "application/json" });
