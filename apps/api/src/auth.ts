@@ -1,0 +1,148 @@
+// Bearer-token authentication. A token is a JWT verified with jose: HS256
+// and a shared secret in development, or the keys of a remote JWKS in
+// production. The tenant comes only from the verified token's `tenant_id`
+// claim and the actor from `sub`. No header, path or body can change either.
+import {
+  SignJWT,
+  createRemoteJWKSet,
+  errors,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from "jose";
+import { parseTenantId, InvalidTenantIdError } from "@tapeline/db";
+import type { AuthConfig } from "./env.ts";
+import { ApiError } from "./errors.ts";
+
+/** Issuer and audience of development tokens; the development verifier requires both. */
+export const DEVELOPMENT_ISSUER = "tapeline-development";
+export const DEVELOPMENT_AUDIENCE = "tapeline-api";
+
+/** Asymmetric algorithms accepted from a JWKS. HS* is rejected, so a public key cannot serve as an HMAC secret. */
+const JWKS_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
+
+export interface Principal {
+  tenantId: string;
+  /** The token's `sub`: recorded as the actor on audits and created_by columns. */
+  actor: string;
+}
+
+export interface Authenticator {
+  /** Verifies a bearer token; throws ApiError 401 (invalid) or 503 (keys unavailable). */
+  verify(token: string): Promise<Principal>;
+}
+
+function invalidToken(message: string, cause?: unknown): ApiError {
+  return new ApiError(
+    401,
+    "INVALID_TOKEN",
+    message,
+    { "WWW-Authenticate": 'Bearer error="invalid_token"' },
+    { cause },
+  );
+}
+
+/**
+ * Maps a verification failure to a response that names the reason without
+ * echoing the token. With a remote JWKS, a failed key fetch (network error,
+ * timeout, HTTP status or malformed key set) becomes 503, not 401.
+ */
+function toAuthError(error: unknown, remoteKeys: boolean): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof errors.JWTExpired) {
+    return invalidToken("The bearer token has expired: request a new token.", error);
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed) {
+    return invalidToken("The bearer token's signature is invalid.", error);
+  }
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    return invalidToken(`The bearer token's ${error.claim} claim is invalid: ${error.reason}.`, error);
+  }
+  // jose throws its base JOSEError for a non-200 JWKS response.
+  const keysUnavailable =
+    remoteKeys &&
+    (error instanceof errors.JWKSTimeout ||
+      error instanceof errors.JWKSInvalid ||
+      !(error instanceof errors.JOSEError) ||
+      error.constructor === errors.JOSEError);
+  if (keysUnavailable) {
+    return new ApiError(
+      503,
+      "AUTH_UNAVAILABLE",
+      "The token signing keys could not be fetched: retry shortly.",
+      { "Retry-After": "5" },
+      { cause: error },
+    );
+  }
+  if (error instanceof errors.JOSEError) {
+    return invalidToken("The bearer token is not a valid JWT for this service.", error);
+  }
+  throw error;
+}
+
+function toPrincipal(payload: JWTPayload): Principal {
+  if (payload.tenant_id === undefined) {
+    throw invalidToken("The bearer token has no tenant_id claim: request a token issued for a tenant.");
+  }
+  let tenantId: string;
+  try {
+    tenantId = parseTenantId(payload.tenant_id);
+  } catch (error) {
+    if (error instanceof InvalidTenantIdError) {
+      throw invalidToken("The bearer token's tenant_id claim is not a tenant UUID.", error);
+    }
+    throw error;
+  }
+  if (typeof payload.sub !== "string" || payload.sub.trim() === "") {
+    throw invalidToken("The bearer token has no sub claim naming the user.");
+  }
+  return { tenantId, actor: payload.sub };
+}
+
+/** Creates the verifier for the configured mode. */
+export function createAuthenticator(config: AuthConfig): Authenticator {
+  let key: Uint8Array | JWTVerifyGetKey;
+  let options: Parameters<typeof jwtVerify>[2];
+  if (config.mode === "development") {
+    key = new TextEncoder().encode(config.secret);
+    options = { algorithms: ["HS256"], issuer: DEVELOPMENT_ISSUER, audience: DEVELOPMENT_AUDIENCE };
+  } else {
+    key = createRemoteJWKSet(new URL(config.jwksUrl));
+    options = { algorithms: JWKS_ALGORITHMS, issuer: config.issuer, audience: config.audience };
+  }
+
+  return {
+    async verify(token) {
+      try {
+        const { payload } =
+          typeof key === "function"
+            ? await jwtVerify(token, key, options)
+            : await jwtVerify(token, key, options);
+        return toPrincipal(payload);
+      } catch (error) {
+        throw toAuthError(error, config.mode === "production");
+      }
+    },
+  };
+}
+
+export interface DevelopmentTokenOptions {
+  secret: string;
+  tenantId: string;
+  subject: string;
+  /** Lifetime in seconds; default 12 hours. */
+  expiresInSeconds?: number;
+}
+
+/** Signs an HS256 token that the development verifier accepts; never for production use. */
+export async function signDevelopmentToken(options: DevelopmentTokenOptions): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ tenant_id: parseTenantId(options.tenantId) })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(options.subject)
+    .setIssuer(DEVELOPMENT_ISSUER)
+    .setAudience(DEVELOPMENT_AUDIENCE)
+    .setIssuedAt(now)
+    .setExpirationTime(now + (options.expiresInSeconds ?? 12 * 60 * 60))
+    .sign(new TextEncoder().encode(options.secret));
+}

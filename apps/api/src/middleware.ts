@@ -1,0 +1,62 @@
+// Request middleware: bearer-token authentication and the request log.
+// Authentication runs before the first log line, so both lines carry the
+// tenant. A failure is only recorded there and raised later by requireAuth,
+// so a rejected request is still logged in and out.
+import type { MiddlewareHandler } from "hono";
+import type { Logger } from "@tapeline/db";
+import type { Authenticator } from "./auth.ts";
+import type { AppBindings } from "./context.ts";
+import { ApiError } from "./errors.ts";
+
+const BEARER = /^Bearer[ \t]+([A-Za-z0-9\-_.~+/]+=*)[ \t]*$/i;
+
+/** Verifies the bearer token, if any, and records the principal or the failure. */
+export function authenticate(auth: Authenticator): MiddlewareHandler<AppBindings> {
+  return async (c, next) => {
+    const header = c.req.header("authorization");
+    const match = header === undefined ? null : BEARER.exec(header);
+    if (!match?.[1]) {
+      c.set(
+        "authFailure",
+        new ApiError(
+          401,
+          "UNAUTHENTICATED",
+          "Missing bearer token: send the header Authorization: Bearer <JWT>.",
+          { "WWW-Authenticate": "Bearer" },
+        ),
+      );
+    } else {
+      try {
+        const principal = await auth.verify(match[1]);
+        c.set("principal", principal);
+        c.set("tenantId", principal.tenantId);
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        c.set("authFailure", error);
+      }
+    }
+    await next();
+  };
+}
+
+/** Raises the recorded authentication failure, if any. */
+export const requireAuth: MiddlewareHandler<AppBindings> = async (c, next) => {
+  const failure = c.get("authFailure");
+  if (failure) throw failure;
+  await next();
+};
+
+/** Logs one line when a request arrives and one when its response leaves; never headers or bodies. */
+export function requestLog(logger: Logger): MiddlewareHandler<AppBindings> {
+  return async (c, next) => {
+    const started = performance.now();
+    const requestId = c.get("requestId");
+    const fields = { requestId, tenantId: c.get("tenantId"), method: c.req.method, path: c.req.path };
+    logger.info(fields, "request received");
+
+    await next();
+
+    const durationMs = Math.round((performance.now() - started) * 10) / 10;
+    logger.info({ ...fields, status: c.res.status, durationMs }, "request completed");
+  };
+}

@@ -1,0 +1,152 @@
+// One loan with every datapoint and its lineage: the tape row that carried
+// the value, or the document page an extractor read it from, and who or
+// what produced it.
+import {
+  and,
+  asc,
+  eq,
+  loanCandidates,
+  loanDatapoints,
+  loanDocuments,
+  tenantContextOf,
+  type TenantTransaction,
+} from "@tapeline/db";
+import { checkId } from "./errors.ts";
+import type { LoanSummary } from "./list-loans.ts";
+
+export interface DatapointLineage {
+  source: "extraction" | "tape" | "manual";
+  /** 0 to 1, for extracted values; null otherwise. */
+  confidence: number | null;
+  /** The document page the value was read from; null for tape and manual values. */
+  evidence: {
+    documentId: string;
+    fileName: string | null;
+    page: number | null;
+    /** SHA-256 hex of the evidence text. */
+    textHash: string | null;
+  } | null;
+  extractor: {
+    kind: "deterministic" | "model" | null;
+    version: string | null;
+    /** Set exactly when the extractor is model-based. */
+    promptVersion: string | null;
+  } | null;
+  /** The tape row the value came from; null for extracted and manual values. */
+  import: { importId: string; rowNumber: number | null } | null;
+  createdBy: string | null;
+  createdAt: Date;
+}
+
+export interface LoanDatapoint {
+  id: string;
+  key: string;
+  /** Canonical text form from the field dictionary. */
+  value: string;
+  /** The value as a decimal string, for numeric fields; else null. */
+  valueNumber: string | null;
+  lineage: DatapointLineage;
+}
+
+export interface LoanDetail extends LoanSummary {
+  datapoints: LoanDatapoint[];
+}
+
+type DatapointRow = Awaited<ReturnType<typeof selectDatapoints>>[number];
+
+function selectDatapoints(tx: TenantTransaction, tenantId: string, loanId: string) {
+  return tx
+    .select({
+      id: loanDatapoints.id,
+      key: loanDatapoints.key,
+      value: loanDatapoints.value,
+      valueNumber: loanDatapoints.valueNumber,
+      source: loanDatapoints.source,
+      confidence: loanDatapoints.confidence,
+      evidenceDocId: loanDatapoints.evidenceDocId,
+      evidenceFileName: loanDocuments.fileName,
+      evidencePage: loanDatapoints.evidencePage,
+      evidenceTextHash: loanDatapoints.evidenceTextHash,
+      extractorKind: loanDatapoints.extractorKind,
+      extractorVersion: loanDatapoints.extractorVersion,
+      promptVersion: loanDatapoints.promptVersion,
+      importId: loanDatapoints.importId,
+      importRowNumber: loanDatapoints.importRowNumber,
+      createdBy: loanDatapoints.createdBy,
+      createdAt: loanDatapoints.createdAt,
+    })
+    .from(loanDatapoints)
+    .leftJoin(
+      loanDocuments,
+      and(
+        eq(loanDocuments.tenantId, loanDatapoints.tenantId),
+        eq(loanDocuments.id, loanDatapoints.evidenceDocId),
+      ),
+    )
+    .where(and(eq(loanDatapoints.tenantId, tenantId), eq(loanDatapoints.loanId, loanId)))
+    .orderBy(
+      asc(loanDatapoints.key),
+      asc(loanDatapoints.source),
+      asc(loanDatapoints.createdAt),
+      asc(loanDatapoints.id),
+    );
+}
+
+function toDatapoint(row: DatapointRow): LoanDatapoint {
+  const hasExtractor = row.extractorKind !== null || row.extractorVersion !== null;
+  return {
+    id: row.id,
+    key: row.key,
+    value: row.value,
+    valueNumber: row.valueNumber,
+    lineage: {
+      source: row.source,
+      confidence: row.confidence === null ? null : Number(row.confidence),
+      evidence:
+        row.evidenceDocId === null
+          ? null
+          : {
+              documentId: row.evidenceDocId,
+              fileName: row.evidenceFileName,
+              page: row.evidencePage,
+              textHash: row.evidenceTextHash,
+            },
+      extractor: hasExtractor
+        ? {
+            kind: row.extractorKind,
+            version: row.extractorVersion,
+            promptVersion: row.promptVersion,
+          }
+        : null,
+      import:
+        row.importId === null ? null : { importId: row.importId, rowNumber: row.importRowNumber },
+      createdBy: row.createdBy,
+      createdAt: row.createdAt,
+    },
+  };
+}
+
+/**
+ * Returns the loan with its datapoints ordered by key, or null when the
+ * transaction's tenant has no loan with this id (another tenant's loan is
+ * null too: row-level security hides it). Throws InvalidReadRequestError for
+ * a malformed id.
+ */
+export async function getLoan(tx: TenantTransaction, loanId: string): Promise<LoanDetail | null> {
+  const { tenantId } = tenantContextOf(tx);
+  const id = checkId(loanId, "loanId");
+
+  const [loan] = await tx
+    .select({
+      id: loanCandidates.id,
+      loanNumber: loanCandidates.loanNumber,
+      createdAt: loanCandidates.createdAt,
+      updatedAt: loanCandidates.updatedAt,
+    })
+    .from(loanCandidates)
+    .where(and(eq(loanCandidates.tenantId, tenantId), eq(loanCandidates.id, id)));
+  if (!loan) return null;
+
+  const rows = await selectDatapoints(tx, tenantId, id);
+  return { ...loan, datapoints: rows.map(toDatapoint) };
+}
