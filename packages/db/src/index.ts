@@ -32,4 +32,16 @@ export {
   type ClaimedEvent,
   type NewEvent,
 } from "./outbox.ts";
+export {
+  insertDatapoints,
+  sha256Hex,
+  InvalidDatapointError,
+  type NewDatapoint,
+  type DeterministicExtractionDatapoint,
+  type ModelExtractionDatapoint,
+  type TapeDatapoint,
+  type ManualDatapoint,
+  type InsertDatapointsOptions,
+} from "./datapoints.ts";
 export { sql, eq, and, or, desc, asc, gt, lt, inArray, count } from "drizzle-orm";
+export type { SQL, SQLWrapper } from "drizzle-orm";
