@@ -15,6 +15,7 @@ export { formatTableSecurity, type TableSecurity } from "./rls-summary.ts";
 export { loadCatalogChecks, checksFolder } from "./catalog-checks.ts";
 export { checkMigrationFiles } from "./migration-journal.ts";
 export { checkSchemaDrift } from "./schema-drift.ts";
+export { generateErd } from "./erd.ts";
 
 export interface CheckDatabaseOptions {
   /** A superuser or tapeline_owner URL of the database to check. */
