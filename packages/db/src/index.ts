@@ -43,5 +43,11 @@ export {
   type ManualDatapoint,
   type InsertDatapointsOptions,
 } from "./datapoints.ts";
+export {
+  backfillExtractorVersions,
+  BackfillFailedError,
+  type BackfillOptions,
+  type TenantBackfill,
+} from "./backfill-versions.ts";
 export { sql, eq, and, or, desc, asc, gt, lt, inArray, count } from "drizzle-orm";
 export type { SQL, SQLWrapper } from "drizzle-orm";
