@@ -1,6 +1,6 @@
 -- Commands the application role is granted on a tenant table but no
--- permissive policy covers. Under RLS such a command silently sees or
--- changes no rows, which hides the mistake until production.
+-- permissive policy covers. Under RLS such a command matches no rows and
+-- raises no error, so the mistake goes unnoticed.
 with app_role as (
     select oid from pg_roles where rolname = 'tapeline_app'
 ),

@@ -1,8 +1,8 @@
 -- Policies on tenant tables that find the tenant some other way than
--- app.current_tenant_id(): reading the setting directly (an empty setting
--- then breaks the uuid cast, and a text comparison treats an upper-case id
--- as another tenant), subqueries (Citus rejects them on distributed
--- tables), or extra OR branches that widen access.
+-- app.current_tenant_id(). Reading the setting directly breaks on an empty
+-- setting (the uuid cast fails) or compares ids as text (an upper-case id
+-- becomes another tenant). Citus rejects subqueries in policies on
+-- distributed tables, and extra OR branches widen access.
 -- Every policy expression must be one of the allowed forms below, unless
 -- the policy is one of the listed system-role policies.
 with allowed_expressions (relname, polcmd, expression) as (

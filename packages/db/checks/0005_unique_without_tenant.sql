@@ -1,7 +1,7 @@
 -- Unique constraints and unique indexes on tenant tables whose key lacks
 -- tenant_id. Such a key makes one tenant's insert fail because of another
--- tenant's row, which tells it that row exists, and Citus cannot enforce
--- it on a table distributed by tenant_id. public.tenants is exempt: its
+-- tenant's row, which reveals that the row exists. Citus cannot enforce it
+-- on a table distributed by tenant_id either. public.tenants is exempt: its
 -- rows are the tenants, and only the owner writes them.
 select format('index %I.%I on %I.%I', n.nspname, ic.relname, n.nspname, c.relname) as object,
        format('%s does not include tenant_id', pg_get_indexdef(i.indexrelid)) as detail,

@@ -1,7 +1,8 @@
--- The login roles the services use must stay inside row-level security:
--- not superuser, no BYPASSRLS, owning nothing (an owner may alter or
--- disable its tables' policies), and no membership in a role that is or
--- does any of these (SET ROLE would lift the restriction).
+-- The login roles the services use must stay inside row-level security.
+-- They must not be superuser or have BYPASSRLS, and must own nothing,
+-- because an owner may alter or disable its tables' policies. They must
+-- not be members of a role that is or does any of these either, because
+-- SET ROLE would lift the restriction.
 with login_roles (rolname) as (
     values ('tapeline_app'), ('tapeline_relay')
 ),

@@ -4,10 +4,10 @@
 //
 // Design: the backfill runs tenant by tenant through db.tenant(), as the
 // application role, in short batches. Row-level security is forced on
-// loan_datapoints and only the application role has policies there, so a
-// SECURITY DEFINER function owned by tapeline_owner would see no rows
-// unless a new policy let the owner read and write every tenant's
-// datapoints, a standing cross-tenant hole kept for a one-off repair. Going
+// loan_datapoints and only the application role has policies there. A
+// SECURITY DEFINER function owned by tapeline_owner would therefore see no
+// rows, unless a new policy let the owner read and write every tenant's
+// datapoints: a permanent cross-tenant grant for a one-off repair. Going
 // through db.tenant() needs no new privilege or migration, and the audit
 // triggers record every changed row under the backfill's actor.
 import { sql } from "drizzle-orm";
@@ -53,7 +53,7 @@ export class BackfillFailedError extends TapelineError {
   }
 }
 
-/** The PostgreSQL message inside a Drizzle error, without the query or its parameters. */
+/** Returns the PostgreSQL message inside a Drizzle error, without the query or its parameters. */
 function databaseMessage(error: unknown): string {
   let current = error;
   for (let depth = 0; depth < 5 && current instanceof Error; depth++) {

@@ -24,6 +24,8 @@ interface ExtractionFields extends DatapointFields {
   source: "extraction";
   /** Extractor confidence in [0, 1]; stored with four decimal places. */
   confidence: number;
+  // NOTE: the foreign key is (tenant_id, evidence_doc_id), so neither this
+  // module nor the database checks that the document belongs to loanId.
   evidenceDocId: string;
   /** 1-based page of the evidence document. */
   evidencePage: number;

@@ -1,8 +1,8 @@
-// backfillExtractorVersions on a database that predates the lineage CHECK:
-// this file's test database drops the constraint (as admin), tenants write
-// extraction rows without a version, and the backfill must fix exactly the
-// deterministic ones, per tenant, through row-level security, and leave
-// nothing to do on a second run.
+// backfillExtractorVersions on a database that predates the lineage CHECK.
+// This file's test database drops the constraint (as admin) and tenants
+// write extraction rows without a version. The backfill must fix exactly
+// the deterministic ones, per tenant and under row-level security, and a
+// second run must find nothing to do.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {

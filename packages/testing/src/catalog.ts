@@ -28,7 +28,7 @@ export interface TenantTable {
   tenantColumn: string;
   rlsEnabled: boolean;
   rlsForced: boolean;
-  /** Commands the application role holds a grant for. */
+  /** Commands the application role is granted. */
   appPrivileges: { select: boolean; insert: boolean; update: boolean; delete: boolean };
   /** Columns an INSERT may name (identity ALWAYS and generated columns excluded). */
   insertableColumns: string[];

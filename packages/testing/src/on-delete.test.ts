@@ -1,7 +1,7 @@
 // The ON DELETE rule of each foreign key, exercised as the application
-// role: a loan takes its documents, datapoints, conflicts and defects with
-// it but leaves its audit trail; an import takes its errors, mappings and
-// tape datapoints; a QC rule with defects cannot be deleted at all.
+// role. A loan takes its documents, datapoints, conflicts and defects with
+// it but leaves its audit trail. An import takes its errors, mappings and
+// tape datapoints. A QC rule with defects cannot be deleted at all.
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { GLOBAL_TENANT_ID, sql } from "@tapeline/db";

@@ -273,7 +273,7 @@ for (const table of tables) {
 /**
  * B changes its own row so that `fk` points at A's parent row. The database
  * must raise the same foreign-key violation it raises for an id that exists
- * nowhere, so the error tells B nothing about A.
+ * nowhere, so the error reveals nothing about A.
  */
 async function expectForeignKeyIsolated(table: TenantTable, fk: ForeignKeyInfo, rowB: ColumnValues) {
   const parentA = await fixtures.rowOf(tenantA, fk.parentTable);
@@ -382,6 +382,9 @@ async function expectUnscopedWritesRejected(table: TenantTable, rowA: ColumnValu
   expect(await countAs(tenantA, countWhereSql(T, "id", rowA.id))).toBe(1);
 }
 
+// NOTE: AppDatabase keeps its pool private, so these tests replay what
+// db.tenant() sends (a transaction that calls app.set_tenant) on a
+// single-connection session they can inspect afterwards.
 describe("pooled connection after a tenant transaction", () => {
   const readSession = async () => {
     const rows = await unscoped.execute<{ setting: string | null; tenant: string | null; pid: number }>(sql`

@@ -12,9 +12,9 @@ function columnList(columns: string[]): SQL {
 }
 
 /**
- * INSERT of one row of `table` from `values` (keyed by column name); it
- * returns the stored row as `row` (jsonb), or no row when `onConflictDoNothing`
- * skipped it.
+ * INSERT of one row of `table` from `values`, keyed by column name. It
+ * returns the stored row as `row` (jsonb), or no row when
+ * `onConflictDoNothing` skipped it.
  */
 export function insertRowSql(
   table: string,

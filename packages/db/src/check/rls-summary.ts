@@ -1,6 +1,5 @@
 // The table db:check prints: every table with its row-level security
-// state and policies, so a reviewer sees the whole picture, not only the
-// failures.
+// state and policies, so the output covers the tables that pass as well.
 import type postgres from "postgres";
 
 export interface TableSecurity {
