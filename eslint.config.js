@@ -12,7 +12,8 @@ export default tseslint.config(
   },
   {
     // Only @tapeline/db may open database connections.
-    files: ["apps/**/*.ts", "packages/core/**/*.ts", "packages/testing/**/*.ts"],
+    files: ["apps/**/*.ts", "packages/**/*.ts"],
+    ignores: ["packages/db/**"],
     rules: {
       "no-restricted-imports": [
         "error",
