@@ -9,7 +9,8 @@
 import { backfillTable, BACKFILLS } from "./backfill.ts";
 import { readColumns, readConstraints, readIndex, tableExists } from "./catalog.ts";
 import { classificationStatements } from "./classify.ts";
-import { outsideTransaction, type StepContext } from "./context.ts";
+import { SqlState, sqlStateOf } from "../errors.ts";
+import { inTransaction, outsideTransaction, type StepContext } from "./context.ts";
 import { UpgradeError } from "./errors.ts";
 import { quarantineTable } from "./quarantine.ts";
 import { syncTriggerStatements, countFunctionStatements } from "./sync-triggers.ts";
@@ -181,14 +182,47 @@ function backfillStep(table: string): Step {
   };
 }
 
+async function classifyAll(ctx: StepContext): Promise<void> {
+  await inTransaction(
+    ctx,
+    async (tx) => {
+      for (const statement of classificationStatements("tapeline_upgrade.verdicts")) {
+        await tx.unsafe(statement.sql);
+      }
+    },
+    { statementTimeoutMs: 0 },
+  );
+}
+
+/** Classifies and quarantines the rows written since the last pass. */
+async function catchUp(ctx: StepContext): Promise<void> {
+  await classifyAll(ctx);
+  for (const table of QUARANTINE_ORDER) await quarantineTable(ctx, table);
+}
+
+async function dropInvalidIndex(ctx: StepContext, name: string): Promise<void> {
+  ctx.logger.warn({ step: ctx.step, index: name }, "dropping an invalid index left by a failed build");
+  await outsideTransaction(ctx, `drop index concurrently if exists public."${name}"`);
+}
+
+/**
+ * Builds an index concurrently unless a valid one exists. A unique build
+ * that fails on a duplicate the old application wrote since
+ * classification quarantines the new duplicates and tries once more.
+ */
 async function buildIndexConcurrently(ctx: StepContext, name: string, create: string): Promise<void> {
   const existing = await readIndex(ctx.sql, name);
   if (existing?.valid) return;
-  if (existing) {
-    ctx.logger.warn({ step: ctx.step, index: name }, "dropping an invalid index left by a failed build");
-    await outsideTransaction(ctx, `drop index concurrently if exists public."${name}"`);
+  if (existing) await dropInvalidIndex(ctx, name);
+  try {
+    await outsideTransaction(ctx, create);
+  } catch (error) {
+    if (sqlStateOf(error) !== SqlState.uniqueViolation) throw error;
+    ctx.logger.warn({ step: ctx.step, index: name }, "duplicate written during the upgrade; quarantining it");
+    await dropInvalidIndex(ctx, name);
+    await catchUp(ctx);
+    await outsideTransaction(ctx, create);
   }
-  await outsideTransaction(ctx, create);
 }
 
 function keyIndexStep(table: TargetTable): Step {

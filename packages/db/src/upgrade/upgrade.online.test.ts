@@ -17,7 +17,10 @@ const tenant = (n: number) => `md5('tenant:${n}')::uuid`;
  * connection, no tenant setting, no tenant_id on child rows, extraction
  * rows without an extractor version.
  */
+let oldApplicationRound = 0;
+
 async function runOldApplicationQueries(sql: postgres.Sql, label: string): Promise<void> {
+  oldApplicationRound += 1;
   const number = `OLD-${label}`;
   const [loan] = await sql.unsafe<{ id: string }[]>(
     `insert into loan_candidates (tenant_id, loan_number) values (${tenant(1)}, $1) returning id`,
@@ -39,8 +42,8 @@ async function runOldApplicationQueries(sql: postgres.Sql, label: string): Promi
   );
   await sql.unsafe(
     `insert into loan_datapoints (loan_id, key, source, value, import_id, import_row_number)
-     values ($1, 'loan_amount', 'tape', '250000', $2, 1000000 + (select count(*) from loan_candidates))`,
-    [loan!.id, imported!.id],
+     values ($1, 'loan_amount', 'tape', '250000', $2, $3)`,
+    [loan!.id, imported!.id, 1_000_000 + oldApplicationRound],
   );
   await sql.unsafe(`update loan_documents set status = 'extracted' where id = $1`, [document!.id]);
   await sql.unsafe(
@@ -155,9 +158,10 @@ describe("upgrade beside the old application", () => {
           stepsChecked.push(step);
         },
       },
+    }).finally(async () => {
+      await blocker.released;
+      writerResult = await writer.stop();
     });
-    await blocker.released;
-    writerResult = await writer.stop();
 
     expect(additive.phaseCompleted).toBe("additive");
     expect(stepsChecked).toEqual(additive.stepsRun.map((step) => step.name));
@@ -207,5 +211,37 @@ describe("upgrade beside the old application", () => {
     await expect(runOldApplicationQueries(oldApp, "after-switch")).rejects.toMatchObject({
       code: "23502",
     });
+  });
+});
+
+describe("duplicate written during the upgrade", () => {
+  let legacy: ScratchDatabase;
+
+  beforeAll(async () => {
+    legacy = await createLegacyDatabase(110);
+  });
+
+  afterAll(async () => {
+    await legacy?.drop();
+  });
+
+  it("is quarantined before the unique index is built", async () => {
+    const report = await upgrade(legacy.adminUrl, {
+      hooks: {
+        afterStep: async (step) => {
+          if (step !== "backfill:event_outbox") return;
+          const sql = postgres(legacy.adminUrl, { max: 1, onnotice: () => {} });
+          await sql.unsafe(
+            `insert into loan_candidates (tenant_id, loan_number) values (${tenant(1)}, 'LN-00000001')`,
+          );
+          await sql.end({ timeout: 5 });
+        },
+      },
+    });
+
+    const loans = report.tables.find((table) => table.table === "loan_candidates");
+    expect(loans?.quarantinedByReason.duplicate_loan_number).toBe(3);
+    expect(loans?.rowsWrittenDuringUpgrade).toBe(1);
+    expect(report.balanced).toBe(true);
   });
 });
