@@ -127,7 +127,7 @@ export async function planDryRun(ctx: StepContext, steps: Step[]): Promise<Upgra
   let tables: TableReport[] = [];
   await ctx.sql
     .begin(async (tx) => {
-      await prepareVerdicts(tx, hasState && completedPhase(steps, completed) !== "switch");
+      await prepareVerdicts(tx, hasState);
       for (const table of TARGET_TABLES) tables.push(await projectTable(tx, table, hasState));
       throw new RollBack();
     })

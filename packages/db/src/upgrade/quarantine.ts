@@ -25,7 +25,11 @@ async function nextBatch(
     for update`;
 }
 
-/** Points the children of duplicate loans in `batch` at the loans that are kept. */
+/**
+ * Points the children of duplicate loans in `batch` at the loans that are
+ * kept, and records each move in tapeline_upgrade.repointed so it can be
+ * undone.
+ */
 async function repointDuplicateChildren(tx: postgres.TransactionSql, batch: BatchRow[]): Promise<void> {
   const duplicates = batch.filter((row) => row.keep_id !== null);
   if (duplicates.length === 0) return;
@@ -33,10 +37,15 @@ async function repointDuplicateChildren(tx: postgres.TransactionSql, batch: Batc
   const keptIds = duplicates.map((row) => row.keep_id as string);
   for (const child of LOAN_CHILDREN) {
     const result = await tx.unsafe(
-      `update public.${child} c set loan_id = m.keep_id
-       from unnest($1::uuid[], $2::uuid[]) as m(duplicate_id, keep_id)
-       where c.loan_id = m.duplicate_id`,
-      [duplicateIds, keptIds],
+      `with moved as (
+           update public.${child} c set loan_id = m.keep_id
+           from unnest($1::uuid[], $2::uuid[]) as m(duplicate_id, keep_id)
+           where c.loan_id = m.duplicate_id
+           returning c.id, m.duplicate_id, m.keep_id
+       )
+       insert into tapeline_upgrade.repointed (table_name, row_id, from_loan_id, to_loan_id)
+       select $3, id, duplicate_id, keep_id from moved`,
+      [duplicateIds, keptIds, child],
     );
     await addBackfilled(tx, child, "loan_id", result.count);
   }

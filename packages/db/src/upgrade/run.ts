@@ -121,9 +121,15 @@ export function pendingSteps(steps: Step[], completed: Set<string>): PlannedStep
     }));
 }
 
+/**
+ * One-off steps run once. Catch-up steps of the additive phase run on every
+ * invocation until that phase is complete: from then on validated
+ * constraints reject every row a verdict would catch, so the switch needs
+ * no catch-up pass.
+ */
 function shouldRun(step: Step, steps: Step[], completed: Set<string>): boolean {
   if (!step.repeat) return !completed.has(step.name);
-  return step.phase === "switch" || !phaseComplete(steps, completed, "switch");
+  return step.phase === "switch" || !phaseComplete(steps, completed, step.phase);
 }
 
 async function runStep(ctx: StepContext, step: Step): Promise<number> {

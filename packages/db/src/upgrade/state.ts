@@ -39,6 +39,14 @@ create table if not exists tapeline_upgrade.backfills (
     rows bigint not null default 0,
     primary key (table_name, column_name)
 );
+create table if not exists tapeline_upgrade.repointed (
+    table_name text not null,
+    row_id uuid not null,
+    from_loan_id uuid not null,
+    to_loan_id uuid not null,
+    repointed_at timestamp with time zone not null default now(),
+    primary key (table_name, row_id, from_loan_id)
+);
 create table if not exists tapeline_upgrade.table_counts (
     table_name text primary key,
     rows_before bigint not null,

@@ -4,7 +4,7 @@
 // Switch steps run during the deploy of the new application, with the old
 // one stopped: they swap keys, enable row-level security and record the
 // migrations. Every step is idempotent; `repeat` steps run again on every
-// invocation until the switch is complete, to catch rows the old
+// invocation until the additive phase is complete, to catch rows the old
 // application wrote since their last run.
 import { backfillTable, BACKFILLS } from "./backfill.ts";
 import { readColumns, readConstraints, readIndex, tableExists } from "./catalog.ts";

@@ -123,6 +123,11 @@ describe("legacy upgrade", () => {
         order by row_id`);
     expect(duplicate.map((row) => row.loan_number).sort()).toEqual(["LN-00000053", "LN-00000106"]);
     expect(duplicate[0]?.detail).toMatch(/^kept loan_candidates [0-9a-f-]{36}$/);
+    const repointed = await withAdmin(legacy.adminUrl, (sql) =>
+      sql<{ rows: number }[]>`select count(*)::int as rows from tapeline_upgrade.repointed`);
+    const reported = report.tables.reduce((total, table) => total + (table.backfilledByColumn.loan_id ?? 0), 0);
+    expect(reported).toBeGreaterThan(0);
+    expect(repointed[0]?.rows).toBe(reported);
   });
 
   it("equals a freshly migrated schema", async () => {
