@@ -92,9 +92,11 @@ export async function inTransaction<T>(
 }
 
 /**
- * Runs a statement outside a transaction (CREATE INDEX CONCURRENTLY cannot
- * run inside one) with the lock timeout and no statement timeout: such a
- * statement may run long but never blocks the application's writes.
+ * Runs a statement outside a transaction, because CREATE INDEX
+ * CONCURRENTLY cannot run inside one. The lock timeout applies and the
+ * statement timeout does not. The statements run this way (CREATE and DROP
+ * INDEX CONCURRENTLY, VALIDATE CONSTRAINT) take SHARE UPDATE EXCLUSIVE,
+ * which does not conflict with inserts, updates or deletes.
  */
 export async function outsideTransaction(ctx: StepContext, statement: string): Promise<void> {
   await withLockRetry(ctx, async () => {
@@ -105,9 +107,9 @@ export async function outsideTransaction(ctx: StepContext, statement: string): P
 }
 
 /**
- * Runs `batch` in its own transaction until it reports zero rows; each call
- * commits, so a failure loses at most one batch of work and a rerun resumes
- * where the last commit left off.
+ * Runs `batch` in its own transaction until it reports zero rows. Each call
+ * commits, so a failure loses at most one batch of work, and a rerun
+ * resumes where the last commit left off.
  */
 export async function inBatches(
   ctx: StepContext,

@@ -8,7 +8,7 @@ import { readColumns, tableExists } from "./catalog.ts";
 import { classificationStatements } from "./classify.ts";
 import type { StepContext } from "./context.ts";
 import { BACKFILLS } from "./backfill.ts";
-import { isBalanced, type TableReport, type UpgradeReport } from "./report.ts";
+import { isBalanced, rowsBackfilled, type TableReport, type UpgradeReport } from "./report.ts";
 import { completedPhase, pendingSteps } from "./run.ts";
 import { readCompletedSteps, stateSchemaExists } from "./state.ts";
 import type { Step } from "./step.ts";
@@ -68,9 +68,13 @@ async function projectBackfill(tx: Tx, table: string): Promise<Record<string, nu
   return Object.fromEntries(Object.entries(projected).filter(([, rows]) => rows > 0));
 }
 
-async function projectTable(tx: Tx, table: string, hasState: boolean): Promise<TableReport> {
-  const exists = await tableExists(tx, table);
-  const live = exists ? await countRows(tx, `select count(*) as rows from public.${table}`) : 0;
+interface QuarantineProjection {
+  byReason: Record<string, number>;
+  /** Rows with a verdict that are still in their table. */
+  pendingRows: number;
+}
+
+async function projectQuarantine(tx: Tx, table: string, hasState: boolean): Promise<QuarantineProjection> {
   const pending = await tx.unsafe<{ reason: string; rows: string }[]>(
     `select reason, count(*) as rows from ${VERDICTS}
      where table_name = $1 and not moved group by reason`,
@@ -82,39 +86,60 @@ async function projectTable(tx: Tx, table: string, hasState: boolean): Promise<T
         [table],
       )
     : [];
+
   const byReason: Record<string, number> = {};
   for (const row of [...moved, ...pending]) {
     byReason[row.reason] = (byReason[row.reason] ?? 0) + Number(row.rows);
   }
   const pendingRows = pending.reduce((total, row) => total + Number(row.rows), 0);
-  const stored = hasState
-    ? (await tx.unsafe<{ rows_before: string; rows_created: string }[]>(
-        "select rows_before, rows_created from tapeline_upgrade.table_counts where table_name = $1",
-        [table],
-      ))[0]
-    : undefined;
+  return { byReason, pendingRows };
+}
+
+interface StoredCounts {
+  before?: number;
+  created: number;
+  written: number;
+}
+
+async function readStoredCounts(tx: Tx, table: string, hasState: boolean): Promise<StoredCounts> {
+  if (!hasState) return { created: 0, written: 0 };
+  const [stored] = await tx.unsafe<{ rows_before: string; rows_created: string }[]>(
+    "select rows_before, rows_created from tapeline_upgrade.table_counts where table_name = $1",
+    [table],
+  );
+  const written = await countRows(
+    tx,
+    `select coalesce(sum(rows_inserted - rows_deleted), 0) as rows
+     from tapeline_upgrade.traffic where table_name = $1`,
+    [table],
+  );
+  return {
+    before: stored ? Number(stored.rows_before) : undefined,
+    created: Number(stored?.rows_created ?? 0),
+    written,
+  };
+}
+
+async function projectTable(tx: Tx, table: string, hasState: boolean): Promise<TableReport> {
+  const exists = await tableExists(tx, table);
+  const live = exists ? await countRows(tx, `select count(*) as rows from public.${table}`) : 0;
+  const quarantine = await projectQuarantine(tx, table, hasState);
+  const stored = await readStoredCounts(tx, table, hasState);
   const globalMissing =
     table === "tenants" &&
     (await countRows(tx, "select count(*) as rows from public.tenants where id = $1", [GLOBAL_TENANT_ID])) === 0;
-  const written = hasState
-    ? await countRows(
-        tx,
-        "select coalesce(sum(rows_inserted - rows_deleted), 0) as rows from tapeline_upgrade.traffic where table_name = $1",
-        [table],
-      )
-    : 0;
-  const created = Number(stored?.rows_created ?? 0) + (globalMissing ? 1 : 0);
   const backfilledByColumn = exists ? await projectBackfill(tx, table) : {};
-  const { loan_id: _repointed, ...filled } = backfilledByColumn;
+
+  const created = globalMissing ? 1 : 0;
   const row = {
     table,
-    rowsBefore: stored ? Number(stored.rows_before) : live,
-    rowsCreated: created,
-    rowsWrittenDuringUpgrade: written,
-    rowsAfter: live - pendingRows + (globalMissing ? 1 : 0),
-    rowsQuarantined: Object.values(byReason).reduce((a, b) => a + b, 0),
-    quarantinedByReason: byReason,
-    rowsBackfilled: Math.max(0, ...Object.values(filled)),
+    rowsBefore: stored.before ?? live,
+    rowsCreated: stored.created + created,
+    rowsWrittenDuringUpgrade: stored.written,
+    rowsAfter: live - quarantine.pendingRows + created,
+    rowsQuarantined: Object.values(quarantine.byReason).reduce((a, b) => a + b, 0),
+    quarantinedByReason: quarantine.byReason,
+    rowsBackfilled: rowsBackfilled(backfilledByColumn),
     backfilledByColumn,
   };
   return { ...row, balanced: isBalanced(row) };
@@ -124,7 +149,7 @@ async function projectTable(tx: Tx, table: string, hasState: boolean): Promise<T
 export async function planDryRun(ctx: StepContext, steps: Step[]): Promise<UpgradeReport> {
   const hasState = await stateSchemaExists(ctx.sql);
   const completed = await readCompletedSteps(ctx.sql);
-  let tables: TableReport[] = [];
+  const tables: TableReport[] = [];
   await ctx.sql
     .begin(async (tx) => {
       await prepareVerdicts(tx, hasState);
@@ -134,7 +159,6 @@ export async function planDryRun(ctx: StepContext, steps: Step[]): Promise<Upgra
     .catch((error: unknown) => {
       if (!(error instanceof RollBack)) throw error;
     });
-  tables = tables.map((table) => ({ ...table }));
   return {
     dryRun: true,
     phaseCompleted: completedPhase(steps, completed),

@@ -71,6 +71,12 @@ async function groupedCounts(
 
 const sum = (values: Record<string, number>) => Object.values(values).reduce((a, b) => a + b, 0);
 
+/** Rows the backfill updated: the largest count of any filled column, loan_id re-points aside. */
+export function rowsBackfilled(byColumn: Record<string, number>): number {
+  const filled = Object.entries(byColumn).filter(([column]) => column !== "loan_id");
+  return Math.max(0, ...filled.map(([, rows]) => rows));
+}
+
 export function isBalanced(table: Omit<TableReport, "balanced">): boolean {
   return (
     table.rowsBefore + table.rowsCreated + table.rowsWrittenDuringUpgrade ===
@@ -107,7 +113,6 @@ export async function readTableReports(sql: Sql): Promise<TableReport[]> {
       count?.rows_after ??
       (await sql.unsafe<{ rows: string }[]>(`select count(*) as rows from public.${table}`))[0]?.rows;
     const byColumn = backfilled.get(table) ?? {};
-    const { loan_id: _repointed, ...filled } = byColumn;
     const row = {
       table,
       rowsBefore: Number(count?.rows_before ?? 0),
@@ -116,7 +121,7 @@ export async function readTableReports(sql: Sql): Promise<TableReport[]> {
       rowsAfter: Number(after ?? 0),
       rowsQuarantined: sum(quarantined.get(table) ?? {}),
       quarantinedByReason: quarantined.get(table) ?? {},
-      rowsBackfilled: Math.max(0, ...Object.values(filled)),
+      rowsBackfilled: rowsBackfilled(byColumn),
       backfilledByColumn: byColumn,
     };
     reports.push({ ...row, balanced: isBalanced(row) });

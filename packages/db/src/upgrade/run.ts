@@ -102,7 +102,7 @@ function phaseComplete(steps: Step[], completed: Set<string>, phase: Phase): boo
   return steps.filter((step) => step.phase === phase && !step.repeat).every((step) => completed.has(step.name));
 }
 
-/** The last phase whose one-off steps have all completed, or null. */
+/** Returns the last phase whose one-off steps have all completed, or null. */
 export function completedPhase(steps: Step[], completed: Set<string>): Phase | null {
   if (phaseComplete(steps, completed, "switch")) return "switch";
   return phaseComplete(steps, completed, "additive") ? "additive" : null;

@@ -4,9 +4,6 @@
 // live in quarantine.rows. Neither schema is granted to the app roles.
 import type postgres from "postgres";
 
-export const STATE_SCHEMA = "tapeline_upgrade";
-export const QUARANTINE_SCHEMA = "quarantine";
-
 const stateDdl = `
 create schema if not exists tapeline_upgrade;
 create schema if not exists quarantine;

@@ -1,13 +1,14 @@
-// What a step is: its name, phase, how it runs and its work.
+// The step of an upgrade: its name, phase, way of running and work.
 import type postgres from "postgres";
 import type { Phase, StepContext } from "./context.ts";
 import type { TargetTable } from "./target.ts";
 
 /**
- * How a step runs: `transaction` in one transaction that also records it;
- * `batched` as many short transactions; `concurrent` outside any
- * transaction (CREATE INDEX CONCURRENTLY, VALIDATE CONSTRAINT); `session`
- * with its own connections.
+ * The way a step runs. A `transaction` step runs in one transaction, which
+ * also records it. A `batched` step runs as many short transactions. A
+ * `concurrent` step runs outside any transaction (CREATE INDEX
+ * CONCURRENTLY, VALIDATE CONSTRAINT). A `session` step opens its own
+ * connections.
  */
 export type StepKind = "transaction" | "batched" | "concurrent" | "session";
 

@@ -3,9 +3,9 @@
 // constrain without changing how its plain inserts and selects behave.
 // Switch steps run during the deploy of the new application, with the old
 // one stopped: they swap keys, enable row-level security and record the
-// migrations. Every step is idempotent; `repeat` steps run again on every
-// invocation until the additive phase is complete, to catch rows the old
-// application wrote since their last run.
+// migrations. Every step is idempotent. `repeat` steps run again on every
+// invocation until the additive phase is complete, so that they catch the
+// rows the old application wrote since their last run.
 import { backfillTable, BACKFILLS } from "./backfill.ts";
 import { readColumns, readConstraints, readIndex, tableExists } from "./catalog.ts";
 import { classificationStatements } from "./classify.ts";
@@ -13,7 +13,7 @@ import { SqlState, sqlStateOf } from "../errors.ts";
 import { inTransaction, outsideTransaction, type StepContext } from "./context.ts";
 import { UpgradeError } from "./errors.ts";
 import { quarantineTable } from "./quarantine.ts";
-import { syncTriggerStatements, countFunctionStatements } from "./sync-triggers.ts";
+import { syncTriggerStatements, countFunctionsSql } from "./sync-triggers.ts";
 import { GLOBAL_TENANT_ID, QUARANTINE_ORDER, TARGET_TABLES } from "./tables.ts";
 import type { TargetIndex, TargetSchema, TargetTable } from "./target.ts";
 import { keyIndexName, presentCheckName, type Step, type Tx } from "./step.ts";
@@ -95,7 +95,7 @@ function syncTriggerStep(table: string): Step {
     `install_sync_triggers:${table}`,
     `install the triggers that fill and count the old application's writes to ${table}`,
     async (ctx, tx) => {
-      await tx.unsafe(countFunctionStatements);
+      await tx.unsafe(countFunctionsSql);
       for (const statement of syncTriggerStatements(table, ctx.options.extractorVersion)) {
         await tx.unsafe(statement);
       }
@@ -298,7 +298,7 @@ function validateStep(table: TargetTable): Step {
   };
 }
 
-/** Every step of the upgrade, in order. */
+/** Builds the list of every step of the upgrade, in order. */
 export function buildSteps(target: TargetSchema): Step[] {
   const tables = upgradedTables(target);
   const legacyTables = tables.filter((table) => table.name !== "monitoring_events");

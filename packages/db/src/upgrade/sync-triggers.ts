@@ -110,7 +110,8 @@ export function syncTriggerStatements(table: string, extractorVersion: string): 
   return statements;
 }
 
-export const countFunctionStatements = countFunctions;
+/** The statement-level counting functions, created or replaced idempotently. */
+export const countFunctionsSql = countFunctions;
 
 /** Statements that drop every trigger and function this module installs. */
 export function dropSyncTriggerStatements(): string[] {

@@ -76,9 +76,9 @@ export async function readCatalog(adminUrl: string): Promise<SchemaCatalog> {
 }
 
 /**
- * A digest of every row of every target table and of quarantine.rows. The
+ * Digests every row of every target table and of quarantine.rows. The
  * global tenant's created_at and the time a row was quarantined are left
- * out: they record when the upgrade ran.
+ * out, because they record when the upgrade ran.
  */
 export async function fingerprintData(adminUrl: string): Promise<Record<string, string>> {
   return withAdmin(adminUrl, async (sql) => {

@@ -3,7 +3,9 @@ import { DEFAULT_EXTRACTOR_VERSION } from "../env.ts";
 import { loanCandidates, qcRules } from "../schema/index.ts";
 import { connectApp, type AppDatabase } from "../tenant.ts";
 import { APP_ROLE, withCredentials } from "../urls.ts";
+import { dropDatabase } from "../admin.ts";
 import type { UpgradeReport } from "./report.ts";
+import { createUpgradedDatabase } from "./upgraded-database.ts";
 import { diffSchemaCatalogs } from "./schema-catalog.ts";
 import { GLOBAL_TENANT_ID } from "./tables.ts";
 import {
@@ -20,7 +22,7 @@ import {
 // 150 loans: every anomaly of legacy/fixture.sql occurs at least once.
 const LOANS = 150;
 
-const tenantOne = "9a7b4e5a-1cb6-4c36-b5e9-5c8f7b5a0a2f";
+const unknownTenant = "9a7b4e5a-1cb6-4c36-b5e9-5c8f7b5a0a2f";
 
 describe("legacy upgrade", () => {
   let legacy: ScratchDatabase;
@@ -197,7 +199,7 @@ describe("legacy upgrade", () => {
       ),
     ).rejects.toThrow();
     await expect(
-      app.tenant(tenantOne, (tx) => tx.select().from(loanCandidates)),
+      app.tenant(unknownTenant, (tx) => tx.select().from(loanCandidates)),
     ).resolves.toHaveLength(0);
   });
 
@@ -211,5 +213,25 @@ describe("legacy upgrade", () => {
     expect(diffSchemaCatalogs(catalogBefore, await readCatalog(legacy.adminUrl))).toEqual([]);
     expect(await fingerprintData(legacy.adminUrl)).toEqual(dataBefore);
     expect(second.tables).toEqual(report.tables);
+  });
+});
+
+describe("createUpgradedDatabase", () => {
+  it("returns a database the app role can use", async () => {
+    const server = testServer();
+    const upgraded = await createUpgradedDatabase({ ...server, loans: 60 });
+    const app = connectApp(upgraded.appUrl, { max: 1 });
+    try {
+      const tenants = await withAdmin(upgraded.adminUrl, (sql) =>
+        sql<{ id: string }[]>`select id from tenants where slug = 'lender-1'`);
+      const loans = await app.tenant(tenants[0]!.id, (tx) => tx.select().from(loanCandidates));
+
+      expect(upgraded.report.balanced).toBe(true);
+      expect(upgraded.report.phaseCompleted).toBe("switch");
+      expect(loans.length).toBeGreaterThan(0);
+    } finally {
+      await app.close();
+      await dropDatabase(server.maintenanceUrl, upgraded.name);
+    }
   });
 });

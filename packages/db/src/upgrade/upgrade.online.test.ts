@@ -31,9 +31,11 @@ async function runOldApplicationQueries(sql: postgres.Sql, label: string): Promi
      values ($1, 'cd.pdf', md5($2) || md5($2), 1200, 'documents/old', 'old-app') returning id`,
     [loan!.id, number],
   );
+
   const [imported] = await sql.unsafe<{ id: string }[]>(
     `select id from imports where tenant_id = ${tenant(1)} order by id limit 1`,
   );
+
   await sql.unsafe(
     `insert into loan_datapoints (loan_id, key, source, value, confidence, evidence_doc_id,
                                   evidence_page, evidence_text_hash)
@@ -45,6 +47,7 @@ async function runOldApplicationQueries(sql: postgres.Sql, label: string): Promi
      values ($1, 'loan_amount', 'tape', '250000', $2, $3)`,
     [loan!.id, imported!.id, 1_000_000 + oldApplicationRound],
   );
+
   await sql.unsafe(`update loan_documents set status = 'extracted' where id = $1`, [document!.id]);
   await sql.unsafe(
     `insert into audits (actor, action, table_name, row_id, after)
@@ -56,6 +59,7 @@ async function runOldApplicationQueries(sql: postgres.Sql, label: string): Promi
      values ('loan.created', 'loan', $1, jsonb_build_object('tenantId', ${tenant(1)}))`,
     [loan!.id],
   );
+
   const rows = await sql.unsafe(`select * from loan_datapoints where loan_id = $1`, [loan!.id]);
   expect(rows, label).toHaveLength(2);
   const found = await sql.unsafe(
