@@ -254,9 +254,9 @@ select md5('mapping:' || i.id || ':' || m)::uuid, i.id, 'Column ' || m,
        m - 1, i.created_at
 from imports i, generate_series(1, 8) m;
 
--- Audits: loan and import rows carry tenant_id in their snapshot; document
--- rows only when a later version of the old application added it; rule
--- changes are global.
+-- Audits. Loan and import rows carry tenant_id in their snapshot. Document
+-- rows carry it only where a later version of the old application added
+-- it. Rule changes belong to the global tenant.
 insert into audits (id, actor, action, table_name, row_id, after, created_at)
 select md5('audit:loan:' || l.id)::uuid, 'api', 'insert', 'loan_candidates', l.id, to_jsonb(l), l.created_at
 from loan_candidates l;
