@@ -32,4 +32,22 @@ export {
   type ClaimedEvent,
   type NewEvent,
 } from "./outbox.ts";
+export {
+  insertDatapoints,
+  sha256Hex,
+  InvalidDatapointError,
+  type NewDatapoint,
+  type DeterministicExtractionDatapoint,
+  type ModelExtractionDatapoint,
+  type TapeDatapoint,
+  type ManualDatapoint,
+  type InsertDatapointsOptions,
+} from "./datapoints.ts";
+export {
+  backfillExtractorVersions,
+  BackfillFailedError,
+  type BackfillOptions,
+  type TenantBackfill,
+} from "./backfill-versions.ts";
 export { sql, eq, and, or, desc, asc, gt, lt, inArray, count } from "drizzle-orm";
+export type { SQL, SQLWrapper } from "drizzle-orm";

@@ -1,0 +1,17 @@
+-- Tenant tables without row-level security enabled. A tenant table is a
+-- table with a tenant_id column, or public.tenants. Without RLS every role
+-- holding a grant reads every tenant's rows.
+select format('table %I.%I', n.nspname, c.relname) as object,
+       'row-level security is not enabled, so policies are ignored' as detail,
+       format('in a new migration: alter table %I.%I enable row level security;',
+              n.nspname, c.relname) as remedy
+from pg_class c
+join pg_namespace n on n.oid = c.relnamespace
+where c.relkind in ('r', 'p')
+  and n.nspname not in ('pg_catalog', 'information_schema', 'drizzle')
+  and n.nspname not like 'pg\_%'
+  and ((n.nspname = 'public' and c.relname = 'tenants')
+       or exists (select 1 from pg_attribute a
+                  where a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped))
+  and not c.relrowsecurity
+order by 1;
