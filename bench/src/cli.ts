@@ -1,4 +1,4 @@
-// pnpm bench [--quick] [--only id,id]: starts a throw-away PostgreSQL,
+// pnpm bench [--quick] [--only id,id] [--duration-ms N]: starts a throw-away PostgreSQL,
 // generates the data, measures every figure against its baseline, writes
 // bench/results/<time>-<mode>.json and (full runs) docs/benchmarks.md, and
 // exits non-zero when a figure could not be measured or a tenant query's
@@ -33,10 +33,21 @@ const GROUPS: Group[] = [
   { ids: ["api-route", "http"], run: httpFigures },
 ];
 
+const VALUE_OPTIONS = ["--only", "--duration-ms"];
+
+function optionValue(argv: string[], name: string): string | undefined {
+  const index = argv.indexOf(name);
+  return index >= 0 ? argv[index + 1] : undefined;
+}
+
 function parseArguments(argv: string[]) {
   const quick = argv.includes("--quick");
-  const onlyIndex = argv.indexOf("--only");
-  const only = onlyIndex >= 0 ? (argv[onlyIndex + 1] ?? "").split(",").filter(Boolean) : [];
+  const only = (optionValue(argv, "--only") ?? "").split(",").filter(Boolean);
+  const durationText = optionValue(argv, "--duration-ms");
+  const durationMs = durationText === undefined ? undefined : Number(durationText);
+  if (durationMs !== undefined && !(Number.isInteger(durationMs) && durationMs >= 50)) {
+    throw new Error(`Invalid --duration-ms ${durationText}: use a whole number of milliseconds, at least 50.`);
+  }
   const known = GROUPS.flatMap((group) => group.ids);
   for (const id of only) {
     if (!known.includes(id)) {
@@ -44,12 +55,19 @@ function parseArguments(argv: string[]) {
     }
   }
   const unknown = argv.filter(
-    (arg, index) => arg.startsWith("--") && !["--quick", "--only"].includes(arg) && argv[index - 1] !== "--only",
+    (arg, index) =>
+      arg.startsWith("--") &&
+      arg !== "--quick" &&
+      !VALUE_OPTIONS.includes(arg) &&
+      !VALUE_OPTIONS.includes(argv[index - 1] ?? ""),
   );
   if (unknown.length > 0) {
-    throw new Error(`Unknown option ${unknown[0]}: use --quick and --only id,id.`);
+    throw new Error(
+      `Unknown option ${unknown[0]}: use --quick, --only id,id and --duration-ms N ` +
+        "(length of one side of one round of a database figure).",
+    );
   }
-  return { quick, only };
+  return { quick, only, durationMs };
 }
 
 function log(message: string): void {
@@ -89,7 +107,8 @@ async function runGroup(ctx: BenchContext, group: Group): Promise<FigureResult[]
 
 async function main(): Promise<number> {
   const args = parseArguments(process.argv.slice(2));
-  const mode = MODES[args.quick ? "quick" : "full"];
+  const preset = MODES[args.quick ? "quick" : "full"];
+  const mode = { ...preset, durationMs: args.durationMs ?? preset.durationMs };
   const startedAt = new Date().toISOString();
   log(`mode ${mode.name}: starting PostgreSQL`);
   const cluster = await startBenchCluster();
@@ -138,7 +157,7 @@ async function main(): Promise<number> {
       planFailures: ctx.plans.failures(),
     };
     const file = await writeReport(repositoryRoot, report, {
-      updateDocs: mode.name === "full" && args.only.length === 0,
+      updateDocs: mode.name === "full" && args.only.length === 0 && args.durationMs === undefined,
     });
     process.stdout.write(`\n${figureTable(figures)}\n\nResults: ${file}\n`);
 
