@@ -12,6 +12,8 @@ import { MODES, type BenchContext, type FigureResult, type Samples } from "./con
 import { childPolicy } from "./figures/child-policy.ts";
 import { orm, rlsPolicy, rlsScan, tenantPage, tenantPk } from "./figures/database.ts";
 import { httpFigures } from "./figures/http.ts";
+import { importFigures } from "./figures/import.ts";
+import { relay } from "./figures/relay.ts";
 import { generateDatabase } from "./generate/database.ts";
 import { PlanRecorder } from "./plans.ts";
 import { describeMachine, figureTable, writeReport, type RunReport } from "./report.ts";
@@ -30,7 +32,9 @@ const GROUPS: Group[] = [
   { ids: ["tenant-pk"], run: tenantPk },
   { ids: ["tenant-page"], run: tenantPage },
   { ids: ["orm"], run: orm },
-  { ids: ["api-route", "http"], run: httpFigures },
+  { ids: ["api-route", "http", "http-framework"], run: httpFigures },
+  { ids: ["import", "import-memory"], run: importFigures },
+  { ids: ["relay"], run: relay },
 ];
 
 const VALUE_OPTIONS = ["--only", "--duration-ms"];

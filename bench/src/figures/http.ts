@@ -16,6 +16,7 @@ import { loanByIdQuery } from "./queries.ts";
 
 const HOST = "127.0.0.1";
 const APP_PORT = 3346;
+const HONO_PORT = 3347;
 const BARE_PORT = 3348;
 const serversEntry = path.join(path.dirname(fileURLToPath(import.meta.url)), "../http/servers.ts");
 
@@ -155,6 +156,7 @@ export async function httpFigures(ctx: BenchContext): Promise<FigureResult[]> {
     secret,
     host: HOST,
     appPort: APP_PORT,
+    honoPort: HONO_PORT,
     barePort: BARE_PORT,
     poolSize: ctx.mode.concurrency,
     ...statements,
@@ -188,7 +190,17 @@ export async function httpFigures(ctx: BenchContext): Promise<FigureResult[]> {
       ),
       goal: { kind: "at-least", value: 0.84, text: ">= 0.84" },
     });
-    return [apiRoute, http];
+    const framework = await compareHttp(ctx, {
+      id: "http-framework",
+      ours: side("GET /healthz from a plain Hono app on @hono/node-server", () =>
+        load(ctx, `http://${HOST}:${HONO_PORT}/healthz`, {}),
+      ),
+      baseline: side("GET /healthz from bare node:http", () =>
+        load(ctx, `http://${HOST}:${BARE_PORT}/healthz`, {}),
+      ),
+      goal: { kind: "report", text: "report: the framework's share of the http gap" },
+    });
+    return [apiRoute, http, framework];
   } finally {
     await stopServers(child);
   }

@@ -5,6 +5,9 @@
 //     with one extra route, /v1/raw-loans/{loanId}, that passes the same
 //     middleware and answers the same JSON as /v1/loans/{loanId} but reads
 //     through raw postgres.js without a transaction as a BYPASSRLS role;
+//   - a plain Hono app on @hono/node-server with only GET /healthz, the
+//     framework's floor, to split the http figure's gap into framework and
+//     middleware;
 //   - a bare node:http server answering GET /healthz as the app does.
 // Reads its configuration from BENCH_HTTP_CONFIG (JSON) and reports
 // readiness with process.send("ready").
@@ -12,6 +15,8 @@ import { createServer } from "node:http";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { serve } from "@hono/node-server";
+import { Hono } from "hono";
 import { pino } from "pino";
 import postgres from "postgres";
 import { createApp, createAuthenticator, startServer, type App } from "@tapeline/api";
@@ -24,6 +29,7 @@ export interface HttpServersConfig {
   secret: string;
   host: string;
   appPort: number;
+  honoPort: number;
   barePort: number;
   poolSize: number;
   /** getLoan's two statements, as Drizzle renders them. */
@@ -126,6 +132,15 @@ function startBareServer(host: string, port: number): Promise<void> {
   });
 }
 
+function startPlainHono(host: string, port: number): Promise<void> {
+  const app = new Hono();
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, hostname: host, port }, () => resolve());
+    server.once("error", reject);
+  });
+}
+
 async function main(): Promise<void> {
   // Request log lines go to /dev/null with pino's default synchronous
   // writes, so logging costs what it costs on stdout minus the terminal.
@@ -141,6 +156,7 @@ async function main(): Promise<void> {
   });
   addRawLoanRoute(app, raw);
   const server = await startServer({ app, host: config.host, port: config.appPort, logger });
+  await startPlainHono(config.host, config.honoPort);
   await startBareServer(config.host, config.barePort);
   process.send?.("ready");
 
