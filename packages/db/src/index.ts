@@ -32,4 +32,5 @@ export {
   type ClaimedEvent,
   type NewEvent,
 } from "./outbox.ts";
+export * from "./bulk.ts";
 export { sql, eq, and, or, desc, asc, gt, lt, inArray, count } from "drizzle-orm";
