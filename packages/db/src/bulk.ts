@@ -144,14 +144,21 @@ export async function loadTapeChunk(
           set updated_at = now()
           where loan_candidates.updated_at < now()`;
 
+  // The loan id is looked up per row through the (tenant_id, loan_number)
+  // unique index. A join lets the planner, whose statistics do not yet count
+  // the loans this transaction inserted, pick a nested loop that scans the
+  // staging table once per loan of the tenant.
   const datapoints = await client`
       insert into loan_datapoints
           (tenant_id, loan_id, key, source, value, value_number, import_id, import_row_number)
-      select ${tenantId}::uuid, l.id, s.key, 'tape', s.value, s.value_number,
-             ${importId}::uuid, s.row_number
+      select ${tenantId}::uuid,
+             (
+                 select l.id
+                 from loan_candidates l
+                 where l.tenant_id = ${tenantId}::uuid and l.loan_number = s.loan_number
+             ),
+             s.key, 'tape', s.value, s.value_number, ${importId}::uuid, s.row_number
       from tape_stage s
-      join loan_candidates l
-          on l.tenant_id = ${tenantId}::uuid and l.loan_number = s.loan_number
       where s.kind = 'datapoint'`;
 
   const errors = await client`
