@@ -1,6 +1,6 @@
 // Event handlers by event type. The worker claims only the types listed
-// here (plus any the caller adds), so an event nobody handles stays in the
-// outbox for the process that does.
+// here (plus any the caller adds), so an event without a handler here stays
+// in the outbox for a process that has one.
 import type { ClaimedEvent, AppDatabase, Logger, TenantTransaction } from "@tapeline/db";
 import { ImportNotFoundError, processImport } from "@tapeline/core/imports";
 import type { FileStorage } from "@tapeline/core/storage";
@@ -46,10 +46,12 @@ export async function handleImportCreated(context: EventContext): Promise<void> 
       actor: context.actor,
       finalAttempt: context.finalAttempt,
     });
-    context.logger.info(
-      { importId, status: summary.status, loans: summary.loanCount, errors: summary.errorCount },
-      "import processed",
-    );
+    const fields = { importId, status: summary.status, loans: summary.loanCount, errors: summary.errorCount };
+    if (summary.status === "failed") {
+      context.logger.warn({ ...fields, lastError: summary.lastError }, "import failed: its file cannot be read");
+    } else {
+      context.logger.debug(fields, "import processed");
+    }
   } catch (error) {
     if (error instanceof ImportNotFoundError) {
       throw new PermanentEventError(error.message, { cause: error });

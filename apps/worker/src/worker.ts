@@ -35,11 +35,16 @@ export interface WorkerOptions {
   pollIntervalMs?: number;
   /** Attempts per event before it is marked dead; defaults to 5. */
   maxAttempts?: number;
-  /** Lease on a claimed event, in seconds; defaults to 900. */
+  /**
+   * Lease on a claimed event, in seconds; defaults to 900.
+   * NOTE: the lease is not renewed while a handler runs. An import that
+   * outlasts it is claimed again by another worker, which waits on the
+   * import's row lock and then finds it completed.
+   */
   leaseSeconds?: number;
   /** First retry delay in seconds, doubled per attempt; defaults to 5. */
   retryBaseSeconds?: number;
-  /** Longest retry delay, in seconds; defaults to 600. */
+  /** Maximum retry delay, in seconds; defaults to 600. */
   retryMaxSeconds?: number;
   /** Actor recorded on audits rows; defaults to "worker". */
   actor?: string;
@@ -53,7 +58,7 @@ export interface RunningWorker {
   stopped: Promise<void>;
 }
 
-/** Longest idle wait after repeated claim failures (database unreachable), in milliseconds. */
+/** Maximum idle wait after repeated claim failures (database unreachable), in milliseconds. */
 const MAX_CLAIM_BACKOFF_MS = 30_000;
 
 export function retryDelaySeconds(attempt: number, baseSeconds: number, maxSeconds: number): number {

@@ -1,6 +1,6 @@
 // Streaming parser for CSV loan tapes with a header row. The import's
-// column mapping says which header column feeds which canonical field;
-// the column mapped to loan_identifier gives the loan number.
+// column mapping sends header columns to canonical fields, and the column
+// mapped to loan_identifier gives the loan number.
 import { pipeline } from "node:stream";
 import { Readable } from "node:stream";
 import { CsvError, parse } from "csv-parse";
@@ -107,7 +107,7 @@ function resolveColumns(
 
   if (!columns.some((column) => column.fieldKey === LOAN_IDENTIFIER)) {
     throw new UnreadableTapeError(
-      "The CSV header has no loan identifier column: map the column that holds the loan number to loan_identifier, or name it loan_identifier.",
+      "The CSV header is missing the loan identifier column: map the column that holds the loan number to loan_identifier, or name it loan_identifier.",
       { code: ImportErrorCode.missingLoanIdentifierColumn },
     );
   }

@@ -2,7 +2,7 @@
 // import_errors rows.
 import { TapelineError } from "@tapeline/db";
 
-/** Stable codes of import_errors rows; each row's reason says how to fix it. */
+/** Stable codes of import_errors rows. Each row's reason names the fix. */
 export const ImportErrorCode = {
   /** A row has more or fewer fields than its record type defines. */
   wrongFieldCount: "WRONG_FIELD_COUNT",

@@ -41,7 +41,7 @@ function readCode(key: string, raw: string, hmdaCodes: boolean) {
   return canonicalize(key, normalized);
 }
 
-/** Canonicalises `raw` for field `key`; never throws for a bad value. */
+/** Canonicalises `raw` for field `key`, returning an invalid value as an error result. */
 export function readFieldValue(key: string, raw: string, source: FieldSource): FieldResult {
   const trimmed = raw.trim();
   if (NOT_REPORTED_VALUES.has(trimmed) || source.notReported?.has(trimmed)) {

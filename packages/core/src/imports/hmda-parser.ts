@@ -108,11 +108,11 @@ function readLoanRow(rowNumber: number, fields: string[]): ParsedTapeRow {
 }
 
 /**
- * Parses an HMDA filing. Loan rows become loans with their datapoints;
- * a row with a wrong field count, an unknown record id or no ULI is
- * rejected with one error; a bad value rejects only its datapoint. After
- * the last line, the transmittal sheet's total_line_entries is compared
- * with the number of loan rows read.
+ * Parses an HMDA filing. Loan rows become loans with their datapoints. A
+ * row with a wrong field count, an unknown record id or no ULI is rejected
+ * with one error, and a bad value rejects only its datapoint. After the
+ * last line, the transmittal sheet's total_line_entries is compared with
+ * the number of loan rows read.
  */
 export async function* parseHmdaTape(
   chunks: AsyncIterable<Buffer>,

@@ -1,8 +1,8 @@
 // Imports a stored loan tape: parses it, bulk-loads loans, datapoints and
 // error rows, and marks the import completed, all in one tenant
-// transaction. A failed attempt leaves nothing of the tape behind; a second
-// transaction records the attempt, so the import stays pending for a retry
-// (or becomes failed when the file itself cannot be read).
+// transaction. A failed attempt leaves nothing of the tape behind. A second
+// transaction then records the attempt, and the import stays pending for a
+// retry. When the file itself cannot be read, the import becomes failed.
 //
 // Bad rows do not fail an import. A row whose shape is wrong (field count,
 // record type, loan identifier) is rejected whole with one import_errors

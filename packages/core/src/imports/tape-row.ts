@@ -1,5 +1,6 @@
-// What a tape parser yields for each row of a file: the loan it describes
-// (with its canonical datapoints), the problems found in it, or both.
+// Rows that the tape parsers yield, one per row of a file: the loan it
+// describes (with its canonical datapoints), the problems found in it, or
+// both.
 import type { ImportErrorCodeValue } from "./errors.ts";
 
 export interface TapeDatapoint {
@@ -17,7 +18,7 @@ export interface TapeRowError {
   /** The offending value as read, or null when there is none. */
   value: string | null;
   code: ImportErrorCodeValue;
-  /** What is wrong and how to fix it. */
+  /** The problem and its fix, in a sentence or two. */
   reason: string;
 }
 
@@ -36,5 +37,5 @@ export interface ParseProgress {
   rowsRead: number;
 }
 
-/** Longest line a parser accepts, in bytes; HMDA loan rows are 1 to 4 KiB. */
+/** Maximum line length a parser accepts, in bytes. HMDA loan rows are 1 to 4 KiB. */
 export const MAX_LINE_BYTES = 64 * 1024;
