@@ -124,6 +124,38 @@ describe("worker", () => {
     expect(byId.get(ids.permanent)).toMatchObject({ status: "dead", attempts: 1, lastError: "permanent failure" });
   });
 
+  it("finishes the event in hand on stop", async () => {
+    const tenant = await createTenant(t.system, "stopping");
+    const eventId = await t.db.tenant(tenant, (tx) =>
+      enqueueEvent(tx, { type: "test.slow", aggregateType: "test", aggregateId: tenant }),
+    );
+    let started!: () => void;
+    const handlerStarted = new Promise<void>((resolve) => (started = resolve));
+    const slow = startWorker({
+      relayUrl: t.relayUrl,
+      appUrl: t.appUrl,
+      storageRoot,
+      logger,
+      pollIntervalMs: 50,
+      handlers: {
+        "test.slow": async () => {
+          started();
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        },
+      },
+    });
+    await handlerStarted;
+    await slow.stop();
+    const [event] = await t.db.tenant(tenant, (tx) =>
+      tx
+        .select({ status: eventOutbox.status })
+        .from(eventOutbox)
+        .where(and(eq(eventOutbox.tenantId, tenant), eq(eventOutbox.id, eventId))),
+    );
+
+    expect(event?.status).toBe("done");
+  });
+
   it("doubles the retry delay up to the maximum", () => {
     expect([1, 2, 3, 4, 10].map((attempt) => retryDelaySeconds(attempt, 5, 60))).toEqual([
       5, 10, 20, 40, 60,

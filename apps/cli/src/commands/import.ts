@@ -22,7 +22,7 @@ import { withDatabase } from "./database.ts";
 import type { CliEnv } from "./env.ts";
 import { UsageError } from "./usage.ts";
 
-interface ImportArguments {
+export interface ImportArguments {
   tenantId: string;
   filePath: string;
   format: "hmda" | "csv";
@@ -76,7 +76,8 @@ async function readMapping(mappingPath: string): Promise<Record<string, string>>
   return mapping.data;
 }
 
-async function readArguments(args: string[], env: CliEnv): Promise<ImportArguments> {
+/** Validates the import command's arguments; throws UsageError naming the bad value and the fix. */
+export async function readImportArguments(args: string[], env: CliEnv): Promise<ImportArguments> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -124,7 +125,7 @@ function printSummary(summary: ImportSummary): void {
 }
 
 export async function runImport(args: string[], env: CliEnv): Promise<number> {
-  const options = await readArguments(args, env);
+  const options = await readImportArguments(args, env);
   const fileSize = (await stat(options.filePath)).size;
 
   return withDatabase(env.logLevel, async ({ db, system, storageRoot }) => {
