@@ -25,7 +25,9 @@ async function main(argv: string[]): Promise<number> {
       console.log(USAGE);
       return command === undefined ? 2 : 0;
     default:
-      throw new UsageError(`Unknown command ${JSON.stringify(command)}: use import or tenants.`);
+      throw new UsageError(
+        `Unknown command ${JSON.stringify(command)}: use import or tenants.`,
+      );
   }
 }
 
@@ -34,7 +36,9 @@ function reportError(error: unknown): number {
     console.error(`${error.message}\n\n${USAGE}`);
     return 2;
   }
-  console.error(`tapeline: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(
+    `tapeline: ${error instanceof Error ? error.message : String(error)}`,
+  );
   return 1;
 }
 

@@ -1,7 +1,12 @@
 // Event handlers by event type. The worker claims only the types listed
 // here (plus any the caller adds), so an event without a handler here stays
 // in the outbox for a process that has one.
-import type { ClaimedEvent, AppDatabase, Logger, TenantTransaction } from "@tapeline/db";
+import type {
+  ClaimedEvent,
+  AppDatabase,
+  Logger,
+  TenantTransaction,
+} from "@tapeline/db";
 import { ImportNotFoundError, processImport } from "@tapeline/core/imports";
 import type { FileStorage } from "@tapeline/core/storage";
 import { z } from "zod";
@@ -32,7 +37,9 @@ export class PermanentEventError extends Error {
 const importCreatedPayload = z.object({ importId: z.string().uuid() });
 
 /** `import.created`: imports the tape (processImport is idempotent, so redelivery is safe). */
-export async function handleImportCreated(context: EventContext): Promise<void> {
+export async function handleImportCreated(
+  context: EventContext,
+): Promise<void> {
   const payload = importCreatedPayload.safeParse(context.event.payload);
   if (!payload.success) {
     throw new PermanentEventError(
@@ -42,13 +49,27 @@ export async function handleImportCreated(context: EventContext): Promise<void> 
 
   const { importId } = payload.data;
   try {
-    const summary = await processImport(context.db, context.storage, context.event.tenantId, importId, {
-      actor: context.actor,
-      finalAttempt: context.finalAttempt,
-    });
-    const fields = { importId, status: summary.status, loans: summary.loanCount, errors: summary.errorCount };
+    const summary = await processImport(
+      context.db,
+      context.storage,
+      context.event.tenantId,
+      importId,
+      {
+        actor: context.actor,
+        finalAttempt: context.finalAttempt,
+      },
+    );
+    const fields = {
+      importId,
+      status: summary.status,
+      loans: summary.loanCount,
+      errors: summary.errorCount,
+    };
     if (summary.status === "failed") {
-      context.logger.warn({ ...fields, lastError: summary.lastError }, "import failed: its file cannot be read");
+      context.logger.warn(
+        { ...fields, lastError: summary.lastError },
+        "import failed: its file cannot be read",
+      );
     } else {
       context.logger.debug(fields, "import processed");
     }

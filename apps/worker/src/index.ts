@@ -47,7 +47,10 @@ async function main(): Promise<void> {
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) {
-      logger.warn({ signal }, "second signal: exiting without finishing the current event");
+      logger.warn(
+        { signal },
+        "second signal: exiting without finishing the current event",
+      );
       process.exit(130);
     }
     stopping = true;

@@ -3,7 +3,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { and, createLogger, enqueueEvent, eq, eventOutbox, imports } from "@tapeline/db";
+import {
+  and,
+  createLogger,
+  enqueueEvent,
+  eq,
+  eventOutbox,
+  imports,
+} from "@tapeline/db";
 import { registerImport } from "@tapeline/core/imports";
 import { FileStorage } from "@tapeline/core/storage";
 import { createTenant, useTestDatabase } from "@tapeline/testing";
@@ -19,7 +26,10 @@ const tapePath = path.resolve(
   "../../../packages/core/test-data/hmda-lar/Bank1_clean_5_rows.txt",
 );
 
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+async function waitFor<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+): Promise<T> {
   const deadline = Date.now() + 20_000;
   for (;;) {
     const value = await read();
@@ -47,9 +57,18 @@ describe("worker", () => {
   async function outboxRows(tenant: string, importId: string) {
     return t.db.tenant(tenant, (tx) =>
       tx
-        .select({ type: eventOutbox.type, status: eventOutbox.status, attempts: eventOutbox.attempts })
+        .select({
+          type: eventOutbox.type,
+          status: eventOutbox.status,
+          attempts: eventOutbox.attempts,
+        })
         .from(eventOutbox)
-        .where(and(eq(eventOutbox.tenantId, tenant), eq(eventOutbox.aggregateId, importId))),
+        .where(
+          and(
+            eq(eventOutbox.tenantId, tenant),
+            eq(eventOutbox.aggregateId, importId),
+          ),
+        ),
     );
   }
 
@@ -60,7 +79,11 @@ describe("worker", () => {
       t.db,
       storage,
       tenant,
-      { fileName: "Bank1_clean_5_rows.txt", format: "hmda", content: await readFile(tapePath) },
+      {
+        fileName: "Bank1_clean_5_rows.txt",
+        format: "hmda",
+        content: await readFile(tapePath),
+      },
       "test",
     );
 
@@ -72,26 +95,46 @@ describe("worker", () => {
       pollIntervalMs: 50,
     });
     const created = await waitFor(
-      async () => (await outboxRows(tenant, importId)).find((row) => row.type === "import.created"),
+      async () =>
+        (await outboxRows(tenant, importId)).find(
+          (row) => row.type === "import.created",
+        ),
       (row) => row?.status === "done",
     );
     await worker.stop();
 
-    expect(created).toEqual({ type: "import.created", status: "done", attempts: 1 });
+    expect(created).toEqual({
+      type: "import.created",
+      status: "done",
+      attempts: 1,
+    });
     const [row] = await t.db.tenant(tenant, (tx) =>
-      tx.select().from(imports).where(and(eq(imports.tenantId, tenant), eq(imports.id, importId))),
+      tx
+        .select()
+        .from(imports)
+        .where(and(eq(imports.tenantId, tenant), eq(imports.id, importId))),
     );
     expect(row?.status).toBe("completed");
     expect(row?.loanCount).toBe(5);
-    const completed = (await outboxRows(tenant, importId)).find((event) => event.type === "import.completed");
+    const completed = (await outboxRows(tenant, importId)).find(
+      (event) => event.type === "import.completed",
+    );
     expect(completed?.status).toBe("pending");
   });
 
   it("retries a failing event and kills a permanent failure", async () => {
     const tenant = await createTenant(t.system, "failing");
     const ids = await t.db.tenant(tenant, async (tx) => ({
-      transient: await enqueueEvent(tx, { type: "test.transient", aggregateType: "test", aggregateId: tenant }),
-      permanent: await enqueueEvent(tx, { type: "test.permanent", aggregateType: "test", aggregateId: tenant }),
+      transient: await enqueueEvent(tx, {
+        type: "test.transient",
+        aggregateType: "test",
+        aggregateId: tenant,
+      }),
+      permanent: await enqueueEvent(tx, {
+        type: "test.permanent",
+        aggregateType: "test",
+        aggregateId: tenant,
+      }),
     }));
     const failing = startWorker({
       relayUrl: t.relayUrl,
@@ -112,22 +155,41 @@ describe("worker", () => {
     const readEvents = () =>
       t.db.tenant(tenant, (tx) =>
         tx
-          .select({ id: eventOutbox.id, status: eventOutbox.status, attempts: eventOutbox.attempts, lastError: eventOutbox.lastError })
+          .select({
+            id: eventOutbox.id,
+            status: eventOutbox.status,
+            attempts: eventOutbox.attempts,
+            lastError: eventOutbox.lastError,
+          })
           .from(eventOutbox)
           .where(eq(eventOutbox.tenantId, tenant)),
       );
-    const events = await waitFor(readEvents, (rows) => rows.every((row) => row.attempts === 1 && row.status !== "processing"));
+    const events = await waitFor(readEvents, (rows) =>
+      rows.every((row) => row.attempts === 1 && row.status !== "processing"),
+    );
     await failing.stop();
     const byId = new Map(events.map((event) => [event.id, event]));
 
-    expect(byId.get(ids.transient)).toMatchObject({ status: "pending", attempts: 1, lastError: "transient failure" });
-    expect(byId.get(ids.permanent)).toMatchObject({ status: "dead", attempts: 1, lastError: "permanent failure" });
+    expect(byId.get(ids.transient)).toMatchObject({
+      status: "pending",
+      attempts: 1,
+      lastError: "transient failure",
+    });
+    expect(byId.get(ids.permanent)).toMatchObject({
+      status: "dead",
+      attempts: 1,
+      lastError: "permanent failure",
+    });
   });
 
   it("finishes the event in hand on stop", async () => {
     const tenant = await createTenant(t.system, "stopping");
     const eventId = await t.db.tenant(tenant, (tx) =>
-      enqueueEvent(tx, { type: "test.slow", aggregateType: "test", aggregateId: tenant }),
+      enqueueEvent(tx, {
+        type: "test.slow",
+        aggregateType: "test",
+        aggregateId: tenant,
+      }),
     );
     let started!: () => void;
     const handlerStarted = new Promise<void>((resolve) => (started = resolve));
@@ -150,15 +212,17 @@ describe("worker", () => {
       tx
         .select({ status: eventOutbox.status })
         .from(eventOutbox)
-        .where(and(eq(eventOutbox.tenantId, tenant), eq(eventOutbox.id, eventId))),
+        .where(
+          and(eq(eventOutbox.tenantId, tenant), eq(eventOutbox.id, eventId)),
+        ),
     );
 
     expect(event?.status).toBe("done");
   });
 
   it("doubles the retry delay up to the maximum", () => {
-    expect([1, 2, 3, 4, 10].map((attempt) => retryDelaySeconds(attempt, 5, 60))).toEqual([
-      5, 10, 20, 40, 60,
-    ]);
+    expect(
+      [1, 2, 3, 4, 10].map((attempt) => retryDelaySeconds(attempt, 5, 60)),
+    ).toEqual([5, 10, 20, 40, 60]);
   });
 });

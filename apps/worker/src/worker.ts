@@ -18,7 +18,11 @@ import {
   type EventHandlers,
 } from "./handlers.ts";
 
-export { defaultHandlers, handleImportCreated, PermanentEventError } from "./handlers.ts";
+export {
+  defaultHandlers,
+  handleImportCreated,
+  PermanentEventError,
+} from "./handlers.ts";
 export type { EventContext, EventHandler, EventHandlers } from "./handlers.ts";
 
 export interface WorkerOptions {
@@ -61,7 +65,11 @@ export interface RunningWorker {
 /** Maximum idle wait after repeated claim failures (database unreachable), in milliseconds. */
 const MAX_CLAIM_BACKOFF_MS = 30_000;
 
-export function retryDelaySeconds(attempt: number, baseSeconds: number, maxSeconds: number): number {
+export function retryDelaySeconds(
+  attempt: number,
+  baseSeconds: number,
+  maxSeconds: number,
+): number {
   return Math.min(maxSeconds, baseSeconds * 2 ** Math.max(0, attempt - 1));
 }
 
@@ -71,7 +79,9 @@ function messageOf(error: unknown): string {
 
 /** Starts the claim loop and returns at once. */
 export function startWorker(options: WorkerOptions): RunningWorker {
-  const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const workerId =
+    options.workerId ??
+    `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const settings = {
     pollIntervalMs: options.pollIntervalMs ?? 500,
     maxAttempts: options.maxAttempts ?? 5,
@@ -83,7 +93,10 @@ export function startWorker(options: WorkerOptions): RunningWorker {
   const handlers: EventHandlers = { ...defaultHandlers(), ...options.handlers };
   const types = Object.keys(handlers);
   const logger = options.logger.child({ workerId });
-  const db = connectApp(options.appUrl, { max: 4, applicationName: "tapeline-worker" });
+  const db = connectApp(options.appUrl, {
+    max: 4,
+    applicationName: "tapeline-worker",
+  });
   const relay = connectRelay(options.relayUrl);
   const storage = new FileStorage(options.storageRoot);
 
@@ -116,33 +129,55 @@ export function startWorker(options: WorkerOptions): RunningWorker {
       logger: log,
       actor: settings.actor,
       finalAttempt: event.attempts >= settings.maxAttempts,
-      withTenant: (work) => db.tenant(event.tenantId, work, { actor: settings.actor }),
+      withTenant: (work) =>
+        db.tenant(event.tenantId, work, { actor: settings.actor }),
     };
 
     log.debug(`handling ${event.type}, attempt ${attempt}`);
     try {
-      if (!handler) throw new PermanentEventError(`No handler for event type ${event.type}.`);
+      if (!handler)
+        throw new PermanentEventError(
+          `No handler for event type ${event.type}.`,
+        );
       await handler(context);
       const completed = await relay.completeEvent(event, workerId);
       if (completed) log.debug(`${event.type} done`);
-      else log.warn(`${event.type} handled, but its lease had passed to another worker`);
+      else
+        log.warn(
+          `${event.type} handled, but its lease had passed to another worker`,
+        );
     } catch (error) {
       await failEvent(event, error, log, attempt);
     }
   };
 
-  const failEvent = async (event: ClaimedEvent, error: unknown, log: Logger, attempt: string) => {
+  const failEvent = async (
+    event: ClaimedEvent,
+    error: unknown,
+    log: Logger,
+    attempt: string,
+  ) => {
     const permanent = error instanceof PermanentEventError;
-    const delay = retryDelaySeconds(event.attempts, settings.retryBaseSeconds, settings.retryMaxSeconds);
+    const delay = retryDelaySeconds(
+      event.attempts,
+      settings.retryBaseSeconds,
+      settings.retryMaxSeconds,
+    );
     try {
       const outcome = await relay.failEvent(event, workerId, messageOf(error), {
         maxAttempts: permanent ? event.attempts : settings.maxAttempts,
         retryDelaySeconds: delay,
       });
       if (outcome === "dead") {
-        log.error({ err: error }, `${event.type} failed on attempt ${attempt}; marked dead`);
+        log.error(
+          { err: error },
+          `${event.type} failed on attempt ${attempt}; marked dead`,
+        );
       } else {
-        log.warn({ err: error }, `${event.type} failed on attempt ${attempt}; retrying in ${delay} s`);
+        log.warn(
+          { err: error },
+          `${event.type} failed on attempt ${attempt}; retrying in ${delay} s`,
+        );
       }
     } catch (recordError) {
       log.error(
@@ -158,12 +193,23 @@ export function startWorker(options: WorkerOptions): RunningWorker {
     while (!stopping) {
       let events: ClaimedEvent[];
       try {
-        events = await relay.claimEvents({ workerId, batchSize: 1, leaseSeconds: settings.leaseSeconds, types });
+        events = await relay.claimEvents({
+          workerId,
+          batchSize: 1,
+          leaseSeconds: settings.leaseSeconds,
+          types,
+        });
         claimFailures = 0;
       } catch (error) {
         claimFailures += 1;
-        const wait = Math.min(MAX_CLAIM_BACKOFF_MS, settings.pollIntervalMs * 2 ** claimFailures);
-        logger.error({ err: error, claimFailures }, `claiming events failed; trying again in ${wait} ms`);
+        const wait = Math.min(
+          MAX_CLAIM_BACKOFF_MS,
+          settings.pollIntervalMs * 2 ** claimFailures,
+        );
+        logger.error(
+          { err: error, claimFailures },
+          `claiming events failed; trying again in ${wait} ms`,
+        );
         await sleep(wait);
         continue;
       }
@@ -186,7 +232,9 @@ export function startWorker(options: WorkerOptions): RunningWorker {
     async stop() {
       if (!stopping) {
         stopping = true;
-        logger.info("stopping: claiming no more events, finishing the current one");
+        logger.info(
+          "stopping: claiming no more events, finishing the current one",
+        );
         wake?.();
       }
       await stopped;

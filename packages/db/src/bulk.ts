@@ -47,9 +47,22 @@ export interface TapeChunkResult {
 /** Transactions whose staging table exists (it is dropped at commit). */
 const staged = new WeakSet<TenantTransaction>();
 
+/** One row of tape_stage; absent fields are null. */
+interface StageRow {
+  kind: "loan" | "datapoint" | "error";
+  rowNumber: number;
+  loanNumber?: string;
+  key?: string;
+  value?: string | null;
+  valueNumber?: string | null;
+  columnName?: string | null;
+  code?: string;
+  reason?: string;
+}
+
 /** Escapes a value for COPY's text format; null becomes \N. */
-function copyField(value: string | number | null): string {
-  if (value === null) return "\\N";
+function copyField(value: string | number | null | undefined): string {
+  if (value === null || value === undefined) return "\\N";
   return String(value).replace(/[\\\t\n\r]/g, (character) => {
     switch (character) {
       case "\\":
@@ -64,7 +77,19 @@ function copyField(value: string | number | null): string {
   });
 }
 
-function copyLine(fields: (string | number | null)[]): string {
+/** Formats a row in tape_stage's column order, as one line of COPY text. */
+function stageLine(row: StageRow): string {
+  const fields = [
+    row.kind,
+    row.rowNumber,
+    row.loanNumber,
+    row.key,
+    row.value,
+    row.valueNumber,
+    row.columnName,
+    row.code,
+    row.reason,
+  ];
   return fields.map(copyField).join("\t") + "\n";
 }
 
@@ -72,12 +97,15 @@ function copyLine(fields: (string | number | null)[]): string {
 function* copyText(chunk: TapeChunk): Generator<string> {
   let buffer = "";
   for (const loan of chunk.loans) {
-    buffer += copyLine(["loan", loan.rowNumber, loan.loanNumber, null, null, null, null, null, null]);
+    const { rowNumber, loanNumber } = loan;
+    buffer += stageLine({ kind: "loan", rowNumber, loanNumber });
     for (const point of loan.datapoints) {
-      buffer += copyLine([
-        "datapoint", loan.rowNumber, loan.loanNumber, point.key, point.value,
-        point.valueNumber, null, null, null,
-      ]);
+      buffer += stageLine({
+        kind: "datapoint",
+        rowNumber,
+        loanNumber,
+        ...point,
+      });
     }
     if (buffer.length >= 65_536) {
       yield buffer;
@@ -85,10 +113,7 @@ function* copyText(chunk: TapeChunk): Generator<string> {
     }
   }
   for (const error of chunk.errors) {
-    buffer += copyLine([
-      "error", error.rowNumber, null, null, error.value, null, error.columnName,
-      error.code, error.reason,
-    ]);
+    buffer += stageLine({ kind: "error", ...error });
   }
   if (buffer.length > 0) yield buffer;
 }
@@ -171,5 +196,9 @@ export async function loadTapeChunk(
       order by s.row_number`;
 
   await client`truncate tape_stage`;
-  return { loans: loans.count, datapoints: datapoints.count, errors: errors.count };
+  return {
+    loans: loans.count,
+    datapoints: datapoints.count,
+    errors: errors.count,
+  };
 }

@@ -37,10 +37,17 @@ export async function withDatabase<T>(
         relayPassword: urls.relayPassword,
       });
     }
-    const db = connectApp(urls.appUrl, { max: 2, applicationName: "tapeline-cli" });
+    const db = connectApp(urls.appUrl, {
+      max: 2,
+      applicationName: "tapeline-cli",
+    });
     const system = connectSystem(urls.adminUrl);
     try {
-      return await work({ db, system, storageRoot: path.join(env.dataDir, "storage") });
+      return await work({
+        db,
+        system,
+        storageRoot: path.join(env.dataDir, "storage"),
+      });
     } finally {
       await Promise.allSettled([db.close(), system.close()]);
     }

@@ -17,9 +17,18 @@ describe("readImportArguments", () => {
     env = { invocationDir: dir, logLevel: "silent", actor: "cli:test" };
     await writeFile(path.join(dir, "tape.txt"), "1|x\n");
     await writeFile(path.join(dir, "tape.csv"), "loan_identifier\nL-1\n");
-    await writeFile(path.join(dir, "good.json"), JSON.stringify({ "Loan Number": "loan_identifier" }));
-    await writeFile(path.join(dir, "unknown-key.json"), JSON.stringify({ "Loan Number": "loan_identifier", X: "colour" }));
-    await writeFile(path.join(dir, "no-id.json"), JSON.stringify({ Amount: "loan_amount" }));
+    await writeFile(
+      path.join(dir, "good.json"),
+      JSON.stringify({ "Loan Number": "loan_identifier" }),
+    );
+    await writeFile(
+      path.join(dir, "unknown-key.json"),
+      JSON.stringify({ "Loan Number": "loan_identifier", X: "colour" }),
+    );
+    await writeFile(
+      path.join(dir, "no-id.json"),
+      JSON.stringify({ Amount: "loan_amount" }),
+    );
     await writeFile(path.join(dir, "broken.json"), "{");
   });
 
@@ -28,26 +37,58 @@ describe("readImportArguments", () => {
   });
 
   it("reads a tenant, file and inferred format", async () => {
-    const hmda = await readImportArguments(["--tenant", TENANT.toUpperCase(), "tape.txt"], env);
-    const csv = await readImportArguments(["--tenant", TENANT, "tape.csv", "--mapping", "good.json"], env);
+    const hmda = await readImportArguments(
+      ["--tenant", TENANT.toUpperCase(), "tape.txt"],
+      env,
+    );
+    const csv = await readImportArguments(
+      ["--tenant", TENANT, "tape.csv", "--mapping", "good.json"],
+      env,
+    );
 
-    expect(hmda).toEqual({ tenantId: TENANT, filePath: path.join(dir, "tape.txt"), format: "hmda", mapping: undefined });
+    expect(hmda).toEqual({
+      tenantId: TENANT,
+      filePath: path.join(dir, "tape.txt"),
+      format: "hmda",
+      mapping: undefined,
+    });
     expect(csv.format).toBe("csv");
     expect(csv.mapping).toEqual({ "Loan Number": "loan_identifier" });
   });
 
   it.each([
     [["tape.txt"], /Missing --tenant/],
-    [["--tenant", "acme", "tape.txt"], /Invalid --tenant "acme": expected a tenant id \(a UUID\)/],
+    [
+      ["--tenant", "acme", "tape.txt"],
+      /Invalid --tenant "acme": expected a tenant id \(a UUID\)/,
+    ],
     [["--tenant", TENANT], /Missing FILE/],
     [["--tenant", TENANT, "a.txt", "b.txt"], /Expected one FILE, got 2/],
     [["--tenant", TENANT, "absent.txt"], /File not found: .*absent\.txt/],
-    [["--tenant", TENANT, "--format", "xml", "tape.txt"], /Invalid --format "xml": use hmda or csv/],
-    [["--tenant", TENANT, "--mapping", "good.json", "tape.txt"], /--mapping applies to CSV tapes only/],
-    [["--tenant", TENANT, "--mapping", "broken.json", "tape.csv"], /Failed to read --mapping .*broken\.json/],
-    [["--tenant", TENANT, "--mapping", "unknown-key.json", "tape.csv"], /unknown field keys colour/],
-    [["--tenant", TENANT, "--mapping", "no-id.json", "tape.csv"], /map the column holding the loan number to loan_identifier/],
-    [["--tenant", TENANT, "--verbose", "tape.txt"], /Unknown option '--verbose'/],
+    [
+      ["--tenant", TENANT, "--format", "xml", "tape.txt"],
+      /Invalid --format "xml": use hmda or csv/,
+    ],
+    [
+      ["--tenant", TENANT, "--mapping", "good.json", "tape.txt"],
+      /--mapping applies to CSV tapes only/,
+    ],
+    [
+      ["--tenant", TENANT, "--mapping", "broken.json", "tape.csv"],
+      /Failed to read --mapping .*broken\.json/,
+    ],
+    [
+      ["--tenant", TENANT, "--mapping", "unknown-key.json", "tape.csv"],
+      /unknown field keys colour/,
+    ],
+    [
+      ["--tenant", TENANT, "--mapping", "no-id.json", "tape.csv"],
+      /map the column holding the loan number to loan_identifier/,
+    ],
+    [
+      ["--tenant", TENANT, "--verbose", "tape.txt"],
+      /Unknown option '--verbose'/,
+    ],
   ])("rejects %j", async (args, message) => {
     const reading = readImportArguments(args, env);
 

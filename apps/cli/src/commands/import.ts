@@ -34,7 +34,9 @@ const mappingSchema = z.record(z.string().min(1), z.string());
 
 function readTenantId(value: string | undefined): string {
   if (!value) {
-    throw new UsageError("Missing --tenant: pass the tenant's id (list them with `pnpm tapeline tenants list`).");
+    throw new UsageError(
+      "Missing --tenant: pass the tenant's id (list them with `pnpm tapeline tenants list`).",
+    );
   }
   try {
     return parseTenantId(value);
@@ -45,18 +47,28 @@ function readTenantId(value: string | undefined): string {
   }
 }
 
-function readFormat(value: string | undefined, filePath: string): "hmda" | "csv" {
-  if (value === undefined) return path.extname(filePath).toLowerCase() === ".csv" ? "csv" : "hmda";
+function readFormat(
+  value: string | undefined,
+  filePath: string,
+): "hmda" | "csv" {
+  if (value === undefined)
+    return path.extname(filePath).toLowerCase() === ".csv" ? "csv" : "hmda";
   if (value === "hmda" || value === "csv") return value;
-  throw new UsageError(`Invalid --format ${JSON.stringify(value)}: use hmda or csv.`);
+  throw new UsageError(
+    `Invalid --format ${JSON.stringify(value)}: use hmda or csv.`,
+  );
 }
 
-async function readMapping(mappingPath: string): Promise<Record<string, string>> {
+async function readMapping(
+  mappingPath: string,
+): Promise<Record<string, string>> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(await readFile(mappingPath, "utf8"));
   } catch (error) {
-    throw new UsageError(`Failed to read --mapping ${mappingPath}: ${(error as Error).message}. Check the path and the JSON.`);
+    throw new UsageError(
+      `Failed to read --mapping ${mappingPath}: ${(error as Error).message}. Check the path and the JSON.`,
+    );
   }
   const mapping = mappingSchema.safeParse(parsed);
   if (!mapping.success) {
@@ -71,13 +83,18 @@ async function readMapping(mappingPath: string): Promise<Record<string, string>>
     );
   }
   if (!Object.values(mapping.data).includes("loan_identifier")) {
-    throw new UsageError(`Invalid --mapping ${mappingPath}: map the column holding the loan number to loan_identifier.`);
+    throw new UsageError(
+      `Invalid --mapping ${mappingPath}: map the column holding the loan number to loan_identifier.`,
+    );
   }
   return mapping.data;
 }
 
 /** Validates the import command's arguments; throws UsageError naming the bad value and the fix. */
-export async function readImportArguments(args: string[], env: CliEnv): Promise<ImportArguments> {
+export async function readImportArguments(
+  args: string[],
+  env: CliEnv,
+): Promise<ImportArguments> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -104,11 +121,14 @@ export async function readImportArguments(args: string[], env: CliEnv): Promise<
   }
   const filePath = path.resolve(env.invocationDir, positionals[0] ?? "");
   const file = await stat(filePath).catch(() => undefined);
-  if (!file?.isFile()) throw new UsageError(`File not found: ${filePath}. Check the path.`);
+  if (!file?.isFile())
+    throw new UsageError(`File not found: ${filePath}. Check the path.`);
 
   const format = readFormat(values.format, filePath);
   if (values.mapping && format !== "csv") {
-    throw new UsageError("--mapping applies to CSV tapes only; drop it or pass --format csv.");
+    throw new UsageError(
+      "--mapping applies to CSV tapes only; drop it or pass --format csv.",
+    );
   }
   const mapping = values.mapping
     ? await readMapping(path.resolve(env.invocationDir, values.mapping))
@@ -130,7 +150,9 @@ export async function runImport(args: string[], env: CliEnv): Promise<number> {
 
   return withDatabase(env.logLevel, async ({ db, system, storageRoot }) => {
     const tenants = await system.listTenants();
-    const tenant = tenants.find((candidate) => candidate.id === options.tenantId);
+    const tenant = tenants.find(
+      (candidate) => candidate.id === options.tenantId,
+    );
     if (!tenant) {
       throw new UsageError(
         `Tenant ${options.tenantId} not found: list tenants with \`pnpm tapeline tenants list\` or create one with \`pnpm tapeline tenants create SLUG NAME\`.`,
@@ -150,7 +172,9 @@ export async function runImport(args: string[], env: CliEnv): Promise<number> {
       },
       env.actor,
     );
-    console.log(`Importing ${path.basename(options.filePath)} for ${tenant.slug} as import ${importId}`);
+    console.log(
+      `Importing ${path.basename(options.filePath)} for ${tenant.slug} as import ${importId}`,
+    );
 
     const bar = new SingleBar({
       format: "{bar} {percentage}% | {rows} rows | {errors} errors",
@@ -162,20 +186,30 @@ export async function runImport(args: string[], env: CliEnv): Promise<number> {
       summary = await processImport(db, storage, tenant.id, importId, {
         actor: env.actor,
         onProgress: (progress) =>
-          bar.update(progress.bytesRead, { rows: progress.rowsRead, errors: progress.errors }),
+          bar.update(progress.bytesRead, {
+            rows: progress.rowsRead,
+            errors: progress.errors,
+          }),
       });
     } finally {
       bar.stop();
     }
 
     printSummary(summary);
-    const errors = await listImportErrors(db, tenant.id, importId, { limit: FIRST_ERRORS_SHOWN });
+    const errors = await listImportErrors(db, tenant.id, importId, {
+      limit: FIRST_ERRORS_SHOWN,
+    });
     if (errors.length > 0) {
       console.log(`First ${errors.length} of ${summary.errorCount} errors:`);
       for (const error of errors) {
         const column = error.columnName ? ` ${error.columnName}` : "";
-        const value = error.value !== null ? ` = ${JSON.stringify(error.value.slice(0, 40))}` : "";
-        console.log(`  row ${error.rowNumber}${column}${value} [${error.code}] ${error.reason}`);
+        const value =
+          error.value !== null
+            ? ` = ${JSON.stringify(error.value.slice(0, 40))}`
+            : "";
+        console.log(
+          `  row ${error.rowNumber}${column}${value} [${error.code}] ${error.reason}`,
+        );
       }
     }
     return summary.status === "completed" ? 0 : 1;

@@ -29,14 +29,20 @@ interface ResolvedColumn {
 const LOAN_IDENTIFIER = "loan_identifier";
 
 /** Decodes UTF-8 chunks to text, throwing UnreadableTapeError on invalid bytes. */
-async function* decodeUtf8(chunks: AsyncIterable<Buffer>): AsyncGenerator<string> {
+async function* decodeUtf8(
+  chunks: AsyncIterable<Buffer>,
+): AsyncGenerator<string> {
   const decoder = new TextDecoder("utf-8", { fatal: true });
   let lineNumber = 1;
   try {
     for await (const chunk of chunks) {
       const text = decoder.decode(chunk, { stream: true });
       yield text;
-      for (let at = text.indexOf("\n"); at !== -1; at = text.indexOf("\n", at + 1)) {
+      for (
+        let at = text.indexOf("\n");
+        at !== -1;
+        at = text.indexOf("\n", at + 1)
+      ) {
         lineNumber += 1;
       }
     }
@@ -74,11 +80,12 @@ function resolveColumns(
   header: string[],
   mappings: CsvColumnMapping[],
 ): { columns: ResolvedColumn[]; errors: TapeRowError[] } {
-  const wanted = mappings.length > 0
-    ? mappings
-    : header
-        .filter((name) => FIELDS.has(name.trim()))
-        .map((name) => ({ sourceColumn: name, fieldKey: name.trim() }));
+  const wanted =
+    mappings.length > 0
+      ? mappings
+      : header
+          .filter((name) => FIELDS.has(name.trim()))
+          .map((name) => ({ sourceColumn: name, fieldKey: name.trim() }));
 
   const columns: ResolvedColumn[] = [];
   const errors: TapeRowError[] = [];
@@ -101,7 +108,11 @@ function resolveColumns(
         reason: `The mapping names column ${JSON.stringify(mapping.sourceColumn)}, which the header lacks; correct the mapping or the header. Field ${mapping.fieldKey} was not imported.`,
       });
     } else {
-      columns.push({ index, sourceColumn: header[index] ?? mapping.sourceColumn, fieldKey: mapping.fieldKey });
+      columns.push({
+        index,
+        sourceColumn: header[index] ?? mapping.sourceColumn,
+        fieldKey: mapping.fieldKey,
+      });
     }
   }
 
@@ -135,7 +146,9 @@ function readRecord(
     };
   }
 
-  const identifierColumn = columns.find((column) => column.fieldKey === LOAN_IDENTIFIER);
+  const identifierColumn = columns.find(
+    (column) => column.fieldKey === LOAN_IDENTIFIER,
+  );
   const loanNumber = (record[identifierColumn?.index ?? -1] ?? "").trim();
   if (loanNumber === "" || loanNumber === "NA") {
     return {
@@ -146,7 +159,8 @@ function readRecord(
           columnName: identifierColumn?.sourceColumn ?? null,
           value: loanNumber,
           code: ImportErrorCode.missingLoanIdentifier,
-          reason: "Row has no loan identifier; fill in the loan number. The row was not imported.",
+          reason:
+            "Row has no loan identifier; fill in the loan number. The row was not imported.",
         },
       ],
     };
@@ -211,7 +225,10 @@ export async function* parseCsvTape(
         const resolved = resolveColumns(header, mappings);
         columns = resolved.columns;
         if (resolved.errors.length > 0) {
-          const errors = resolved.errors.map((error) => ({ ...error, rowNumber }));
+          const errors = resolved.errors.map((error) => ({
+            ...error,
+            rowNumber,
+          }));
           yield { rowNumber, errors };
         }
         continue;

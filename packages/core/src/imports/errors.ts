@@ -30,7 +30,8 @@ export const ImportErrorCode = {
   missingLoanIdentifierColumn: "MISSING_LOAN_IDENTIFIER_COLUMN",
 } as const;
 
-export type ImportErrorCodeValue = (typeof ImportErrorCode)[keyof typeof ImportErrorCode];
+export type ImportErrorCodeValue =
+  (typeof ImportErrorCode)[keyof typeof ImportErrorCode];
 
 export class ImportNotFoundError extends TapelineError {
   constructor(tenantId: string, importId: string) {
@@ -53,9 +54,18 @@ export class UnreadableTapeError extends TapelineError {
 
   constructor(
     reason: string,
-    options: { rowNumber?: number; code?: ImportErrorCodeValue; cause?: unknown } = {},
+    options: {
+      rowNumber?: number;
+      code?: ImportErrorCodeValue;
+      cause?: unknown;
+    } = {},
   ) {
-    super(options.code ?? ImportErrorCode.fileUnreadable, reason, {}, { cause: options.cause });
+    super(
+      options.code ?? ImportErrorCode.fileUnreadable,
+      reason,
+      {},
+      { cause: options.cause },
+    );
     this.rowNumber = options.rowNumber ?? 1;
   }
 }

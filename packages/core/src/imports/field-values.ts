@@ -14,7 +14,11 @@ import type { TapeDatapoint, TapeRowError } from "./tape-row.ts";
  * they produce no datapoint and no error. Matched exactly, so `na` is an
  * invalid value, not a missing one.
  */
-export const NOT_REPORTED_VALUES: ReadonlySet<string> = new Set(["", "NA", "Exempt"]);
+export const NOT_REPORTED_VALUES: ReadonlySet<string> = new Set([
+  "",
+  "NA",
+  "Exempt",
+]);
 
 export type FieldResult =
   | { kind: "datapoint"; datapoint: TapeDatapoint }
@@ -33,7 +37,10 @@ export interface FieldSource {
 
 function readCode(key: string, raw: string, hmdaCodes: boolean) {
   if (hmdaCodes) return canonicalizeHmdaCode(key, raw);
-  const normalized = raw.trim().toLowerCase().replace(/[\s-]+/g, "_");
+  const normalized = raw
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, "_");
   const filingCodes = FIELDS.get(key)?.hmdaCodes;
   if (filingCodes && Object.hasOwn(filingCodes, normalized)) {
     return canonicalizeHmdaCode(key, normalized);
@@ -42,7 +49,11 @@ function readCode(key: string, raw: string, hmdaCodes: boolean) {
 }
 
 /** Canonicalises `raw` for field `key`, returning an invalid value as an error result. */
-export function readFieldValue(key: string, raw: string, source: FieldSource): FieldResult {
+export function readFieldValue(
+  key: string,
+  raw: string,
+  source: FieldSource,
+): FieldResult {
   const trimmed = raw.trim();
   if (NOT_REPORTED_VALUES.has(trimmed) || source.notReported?.has(trimmed)) {
     return { kind: "not_reported" };

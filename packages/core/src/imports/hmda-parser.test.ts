@@ -14,19 +14,23 @@ function loanRow(uli: string, overrides: Record<number, string> = {}): string {
   fields[1] = LEI;
   fields[2] = uli;
   fields[9] = "150000";
-  for (const [index, value] of Object.entries(overrides)) fields[Number(index)] = value;
+  for (const [index, value] of Object.entries(overrides))
+    fields[Number(index)] = value;
   return fields.join("|");
 }
 
 async function parse(text: string | Buffer, chunkSize = 7) {
   const bytes = typeof text === "string" ? Buffer.from(text) : text;
   async function* chunks() {
-    for (let at = 0; at < bytes.length; at += chunkSize) yield bytes.subarray(at, at + chunkSize);
+    for (let at = 0; at < bytes.length; at += chunkSize)
+      yield bytes.subarray(at, at + chunkSize);
   }
   const progress = { bytesRead: 0, rowsRead: 0 };
   const rows: ParsedTapeRow[] = [];
   for await (const row of parseHmdaTape(chunks(), progress)) rows.push(row);
-  const errors = rows.flatMap((row) => row.errors.map((e) => [e.rowNumber, e.columnName, e.code]));
+  const errors = rows.flatMap((row) =>
+    row.errors.map((e) => [e.rowNumber, e.columnName, e.code]),
+  );
   return { rows, errors, progress };
 }
 
@@ -46,7 +50,9 @@ describe("parseHmdaTape", () => {
   it("maps HMDA codes to canonical codes", async () => {
     const row = loanRow("ULI1", { 4: "2", 5: "31", 10: "1", 11: "20240131" });
     const { rows } = await parse(`${transmittal(1)}\n${row}`);
-    const values = new Map(rows[0]?.loan?.datapoints.map((d) => [d.key, d.value]));
+    const values = new Map(
+      rows[0]?.loan?.datapoints.map((d) => [d.key, d.value]),
+    );
 
     expect(values.get("loan_type")).toBe("fha");
     expect(values.get("loan_purpose")).toBe("refinancing");
@@ -72,7 +78,9 @@ describe("parseHmdaTape", () => {
   });
 
   it("keeps a row with a bad value", async () => {
-    const { rows, errors } = await parse(`${transmittal(1)}\n${loanRow("ULI1", { 9: "12x" })}`);
+    const { rows, errors } = await parse(
+      `${transmittal(1)}\n${loanRow("ULI1", { 9: "12x" })}`,
+    );
 
     expect(errors).toEqual([[2, "loan_amount", "INVALID_VALUE"]]);
     expect(rows[0]?.loan?.loanNumber).toBe("ULI1");
@@ -86,27 +94,40 @@ describe("parseHmdaTape", () => {
   });
 
   it("reports a second transmittal sheet", async () => {
-    const { errors } = await parse(`${transmittal(1)}\n${loanRow("ULI1")}\n${transmittal(1)}`);
+    const { errors } = await parse(
+      `${transmittal(1)}\n${loanRow("ULI1")}\n${transmittal(1)}`,
+    );
 
     expect(errors).toEqual([[3, "record_id", "EXTRA_TRANSMITTAL_SHEET"]]);
   });
 
   it("reports a loan count that differs from the transmittal sheet", async () => {
-    const { errors } = await parse(`${transmittal(3)}\n${loanRow("ULI1")}\n${loanRow("ULI2")}`);
+    const { errors } = await parse(
+      `${transmittal(3)}\n${loanRow("ULI1")}\n${loanRow("ULI2")}`,
+    );
 
     expect(errors).toEqual([[1, "total_line_entries", "LOAN_COUNT_MISMATCH"]]);
   });
 
   it("skips an overlong line and reads the next", async () => {
     const long = "2|" + "x".repeat(70_000);
-    const { rows, errors } = await parse(`${transmittal(2)}\n${long}\n${loanRow("ULI2")}`, 4096);
+    const { rows, errors } = await parse(
+      `${transmittal(2)}\n${long}\n${loanRow("ULI2")}`,
+      4096,
+    );
 
-    expect(errors).toEqual([[2, null, "LINE_TOO_LONG"], [1, "total_line_entries", "LOAN_COUNT_MISMATCH"]]);
+    expect(errors).toEqual([
+      [2, null, "LINE_TOO_LONG"],
+      [1, "total_line_entries", "LOAN_COUNT_MISMATCH"],
+    ]);
     expect(rows.find((row) => row.loan)?.rowNumber).toBe(3);
   });
 
   it("throws on bytes that are not UTF-8", async () => {
-    const bytes = Buffer.concat([Buffer.from(`${transmittal(1)}\n2|`), Buffer.from([0xc3, 0x28])]);
+    const bytes = Buffer.concat([
+      Buffer.from(`${transmittal(1)}\n2|`),
+      Buffer.from([0xc3, 0x28]),
+    ]);
 
     await expect(parse(bytes)).rejects.toThrow(/Line 2 is not valid UTF-8/);
   });

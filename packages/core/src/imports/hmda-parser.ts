@@ -22,11 +22,31 @@ import {
 /** Letters and digits, 1 to 45 of them: a ULI (23 to 45) or a non-universal loan identifier. */
 const ULI_PATTERN = /^[A-Za-z0-9]{1,45}$/;
 
-const TRANSMITTAL_CHECKS: { field: HmdaTransmittalField; pattern: RegExp; expected: string }[] = [
-  { field: "calendar_year", pattern: /^\d{4}$/, expected: "a four-digit year such as 2024" },
-  { field: "calendar_quarter", pattern: /^[1-4]$/, expected: "1, 2, 3 or 4 (4 for an annual filing)" },
-  { field: "total_line_entries", pattern: /^\d+$/, expected: "the number of loan rows in the file" },
-  { field: "lei", pattern: /^[A-Za-z0-9]{20}$/, expected: "the 20-character Legal Entity Identifier" },
+const TRANSMITTAL_CHECKS: {
+  field: HmdaTransmittalField;
+  pattern: RegExp;
+  expected: string;
+}[] = [
+  {
+    field: "calendar_year",
+    pattern: /^\d{4}$/,
+    expected: "a four-digit year such as 2024",
+  },
+  {
+    field: "calendar_quarter",
+    pattern: /^[1-4]$/,
+    expected: "1, 2, 3 or 4 (4 for an annual filing)",
+  },
+  {
+    field: "total_line_entries",
+    pattern: /^\d+$/,
+    expected: "the number of loan rows in the file",
+  },
+  {
+    field: "lei",
+    pattern: /^[A-Za-z0-9]{20}$/,
+    expected: "the 20-character Legal Entity Identifier",
+  },
 ];
 
 function rowError(
@@ -39,7 +59,12 @@ function rowError(
   return { rowNumber, columnName, value, code, reason };
 }
 
-function wrongFieldCount(rowNumber: number, count: number, expected: number, record: string) {
+function wrongFieldCount(
+  rowNumber: number,
+  count: number,
+  expected: number,
+  record: string,
+) {
   return rowError(
     rowNumber,
     ImportErrorCode.wrongFieldCount,
@@ -50,9 +75,19 @@ function wrongFieldCount(rowNumber: number, count: number, expected: number, rec
   );
 }
 
-function readTransmittalSheet(rowNumber: number, fields: string[]): TapeRowError[] {
+function readTransmittalSheet(
+  rowNumber: number,
+  fields: string[],
+): TapeRowError[] {
   if (fields.length !== HMDA_TRANSMITTAL_FIELDS.length) {
-    return [wrongFieldCount(rowNumber, fields.length, HMDA_TRANSMITTAL_FIELDS.length, "transmittal sheet (record 1)")];
+    return [
+      wrongFieldCount(
+        rowNumber,
+        fields.length,
+        HMDA_TRANSMITTAL_FIELDS.length,
+        "transmittal sheet (record 1)",
+      ),
+    ];
   }
   const errors: TapeRowError[] = [];
   for (const check of TRANSMITTAL_CHECKS) {
@@ -76,18 +111,34 @@ function readLoanRow(rowNumber: number, fields: string[]): ParsedTapeRow {
   if (fields.length !== HMDA_LOAN_FIELDS.length) {
     return {
       rowNumber,
-      errors: [wrongFieldCount(rowNumber, fields.length, HMDA_LOAN_FIELDS.length, "loan row (record 2)")],
+      errors: [
+        wrongFieldCount(
+          rowNumber,
+          fields.length,
+          HMDA_LOAN_FIELDS.length,
+          "loan row (record 2)",
+        ),
+      ],
     };
   }
 
   const uli = (fields[HMDA_LOAN_FIELD_INDEX.get("uli") ?? 2] ?? "").trim();
   if (!ULI_PATTERN.test(uli)) {
-    const reason = uli === "" || uli === "NA"
-      ? "Loan row has no ULI; every loan row needs its ULI (field 3). The row was not imported."
-      : `Invalid ULI ${JSON.stringify(uli.slice(0, 60))}: expected 1 to 45 letters and digits. The row was not imported.`;
+    const reason =
+      uli === "" || uli === "NA"
+        ? "Loan row has no ULI; every loan row needs its ULI (field 3). The row was not imported."
+        : `Invalid ULI ${JSON.stringify(uli.slice(0, 60))}: expected 1 to 45 letters and digits. The row was not imported.`;
     return {
       rowNumber,
-      errors: [rowError(rowNumber, ImportErrorCode.missingLoanIdentifier, reason, "uli", uli)],
+      errors: [
+        rowError(
+          rowNumber,
+          ImportErrorCode.missingLoanIdentifier,
+          reason,
+          "uli",
+          uli,
+        ),
+      ],
     };
   }
 
@@ -119,7 +170,8 @@ export async function* parseHmdaTape(
   progress: ParseProgress,
 ): AsyncGenerator<ParsedTapeRow> {
   let firstRow = true;
-  let transmittal: { rowNumber: number; declaredLoans: number | null } | undefined;
+  let transmittal:
+    { rowNumber: number; declaredLoans: number | null } | undefined;
   let loanRows = 0;
 
   for await (const line of readLines(chunks, MAX_LINE_BYTES)) {
@@ -163,8 +215,13 @@ export async function* parseHmdaTape(
         continue;
       }
       const errors = readTransmittalSheet(lineNumber, fields);
-      const total = fields[HMDA_TRANSMITTAL_FIELDS.indexOf("total_line_entries")]?.trim() ?? "";
-      transmittal = { rowNumber: lineNumber, declaredLoans: /^\d+$/.test(total) ? Number(total) : null };
+      const total =
+        fields[HMDA_TRANSMITTAL_FIELDS.indexOf("total_line_entries")]?.trim() ??
+        "";
+      transmittal = {
+        rowNumber: lineNumber,
+        declaredLoans: /^\d+$/.test(total) ? Number(total) : null,
+      };
       if (errors.length > 0) yield { rowNumber: lineNumber, errors };
       continue;
     }
@@ -200,7 +257,10 @@ export async function* parseHmdaTape(
     };
   }
 
-  if (transmittal?.declaredLoans != null && transmittal.declaredLoans !== loanRows) {
+  if (
+    transmittal?.declaredLoans != null &&
+    transmittal.declaredLoans !== loanRows
+  ) {
     yield {
       rowNumber: transmittal.rowNumber,
       errors: [

@@ -28,7 +28,12 @@ export async function listImportErrors(
           reason: importErrors.reason,
         })
         .from(importErrors)
-        .where(and(eq(importErrors.tenantId, tenantId), eq(importErrors.importId, importId)))
+        .where(
+          and(
+            eq(importErrors.tenantId, tenantId),
+            eq(importErrors.importId, importId),
+          ),
+        )
         .orderBy(asc(importErrors.rowNumber), asc(importErrors.createdAt))
         .limit(options.limit ?? 20),
     { actor: options.actor },

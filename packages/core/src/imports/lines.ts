@@ -15,13 +15,15 @@ const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 
 function decodeLine(bytes: Buffer, lineNumber: number): string {
-  const end = bytes.length > 0 && bytes[bytes.length - 1] === CARRIAGE_RETURN
-    ? bytes.length - 1
-    : bytes.length;
+  const end =
+    bytes.length > 0 && bytes[bytes.length - 1] === CARRIAGE_RETURN
+      ? bytes.length - 1
+      : bytes.length;
   try {
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: lineNumber !== 1 }).decode(
-      bytes.subarray(0, end),
-    );
+    return new TextDecoder("utf-8", {
+      fatal: true,
+      ignoreBOM: lineNumber !== 1,
+    }).decode(bytes.subarray(0, end));
   } catch (error) {
     throw new UnreadableTapeError(
       `Line ${lineNumber} is not valid UTF-8 text: save the file as UTF-8 (or plain ASCII) and upload it again.`,
@@ -49,12 +51,18 @@ export async function* readLines(
     let newline = chunk.indexOf(NEWLINE, start);
     while (newline !== -1) {
       const piece = chunk.subarray(start, newline);
-      if (!tooLong && pendingBytes + piece.length > maxLineBytes) tooLong = true;
+      if (!tooLong && pendingBytes + piece.length > maxLineBytes)
+        tooLong = true;
       if (tooLong) {
         yield { lineNumber, text: "", tooLong: true };
       } else {
-        const bytes = pending.length === 0 ? piece : Buffer.concat([...pending, piece]);
-        yield { lineNumber, text: decodeLine(bytes, lineNumber), tooLong: false };
+        const bytes =
+          pending.length === 0 ? piece : Buffer.concat([...pending, piece]);
+        yield {
+          lineNumber,
+          text: decodeLine(bytes, lineNumber),
+          tooLong: false,
+        };
       }
       pending = [];
       pendingBytes = 0;
@@ -80,6 +88,10 @@ export async function* readLines(
   if (tooLong) {
     yield { lineNumber, text: "", tooLong: true };
   } else if (pendingBytes > 0) {
-    yield { lineNumber, text: decodeLine(Buffer.concat(pending), lineNumber), tooLong: false };
+    yield {
+      lineNumber,
+      text: decodeLine(Buffer.concat(pending), lineNumber),
+      tooLong: false,
+    };
   }
 }

@@ -14,7 +14,11 @@ import {
   loanDatapoints,
   sql,
 } from "@tapeline/db";
-import { createTenant, createTenantPair, useTestDatabase } from "@tapeline/testing";
+import {
+  createTenant,
+  createTenantPair,
+  useTestDatabase,
+} from "@tapeline/testing";
 import { FileStorage } from "../storage/index.ts";
 import { ImportNotFoundError } from "./errors.ts";
 import { processImport, type ProcessImportOptions } from "./process-import.ts";
@@ -39,7 +43,10 @@ describe("processImport", () => {
     await rm(storageRoot, { recursive: true, force: true });
   });
 
-  async function register(tenantId: string, input: Partial<RegisterImportInput> & { content: Buffer }) {
+  async function register(
+    tenantId: string,
+    input: Partial<RegisterImportInput> & { content: Buffer },
+  ) {
     return registerImport(
       t.db,
       storage,
@@ -49,10 +56,20 @@ describe("processImport", () => {
     );
   }
 
-  async function importFile(tenantId: string, fileName: string, options?: ProcessImportOptions) {
+  async function importFile(
+    tenantId: string,
+    fileName: string,
+    options?: ProcessImportOptions,
+  ) {
     const content = await readFile(path.join(dataDir, fileName));
     const importId = await register(tenantId, { fileName, content });
-    const summary = await processImport(t.db, storage, tenantId, importId, options);
+    const summary = await processImport(
+      t.db,
+      storage,
+      tenantId,
+      importId,
+      options,
+    );
     return { importId, summary, content };
   }
 
@@ -86,7 +103,12 @@ describe("processImport", () => {
           code: importErrors.code,
         })
         .from(importErrors)
-        .where(and(eq(importErrors.tenantId, tenantId), eq(importErrors.importId, importId)))
+        .where(
+          and(
+            eq(importErrors.tenantId, tenantId),
+            eq(importErrors.importId, importId),
+          ),
+        )
         .orderBy(importErrors.rowNumber, importErrors.code),
     );
   }
@@ -109,14 +131,26 @@ describe("processImport", () => {
             eq(loanCandidates.id, loanDatapoints.loanId),
           ),
         )
-        .where(and(eq(loanDatapoints.tenantId, tenantId), eq(loanCandidates.loanNumber, loanNumber))),
+        .where(
+          and(
+            eq(loanDatapoints.tenantId, tenantId),
+            eq(loanCandidates.loanNumber, loanNumber),
+          ),
+        ),
     );
     return new Map(rows.map((row) => [row.key, row]));
   }
 
   async function tableCounts(tenantId: string) {
     return t.db.tenant(tenantId, async (tx) => {
-      const count = async (table: "loan_candidates" | "loan_datapoints" | "import_errors" | "audits" | "event_outbox") => {
+      const count = async (
+        table:
+          | "loan_candidates"
+          | "loan_datapoints"
+          | "import_errors"
+          | "audits"
+          | "event_outbox",
+      ) => {
         const [row] = await tx.execute<{ n: number }>(
           sql`select count(*)::int as n from ${sql.identifier(table)} where tenant_id = ${tenantId}`,
         );
@@ -145,14 +179,19 @@ describe("processImport", () => {
 
   it("imports the 1,000-row 2020 file cleanly", async () => {
     const tenant = await createTenant(t.system, "clean");
-    const { importId, summary } = await importFile(tenant, "clean_file_1000_rows_Bank0_2020.txt");
+    const { importId, summary } = await importFile(
+      tenant,
+      "clean_file_1000_rows_Bank0_2020.txt",
+    );
 
     expect(summary.status).toBe("completed");
     expect(summary.rowCount).toBe(1000);
     expect(summary.loanCount).toBe(1000);
     expect(summary.errorCount).toBe(0);
     expect(summary.attempts).toBe(1);
-    expect(await loanNumbers(tenant)).toEqual((await goodUlis("clean_file_1000_rows_Bank0_2020.txt")).sort());
+    expect(await loanNumbers(tenant)).toEqual(
+      (await goodUlis("clean_file_1000_rows_Bank0_2020.txt")).sort(),
+    );
     expect(await errorRows(tenant, importId)).toEqual([]);
 
     const counts = await tableCounts(tenant);
@@ -162,7 +201,10 @@ describe("processImport", () => {
 
   it("stores canonical values with tape lineage", async () => {
     const tenant = await createTenant(t.system, "values");
-    const { importId } = await importFile(tenant, "clean_file_1000_rows_Bank0_2020.txt");
+    const { importId } = await importFile(
+      tenant,
+      "clean_file_1000_rows_Bank0_2020.txt",
+    );
     const points = await datapointsOf(tenant, "GHTA3VL3YM6OGQQ98USUVX");
 
     expect(points.get("loan_identifier")?.value).toBe("GHTA3VL3YM6OGQQ98USUVX");
@@ -191,7 +233,12 @@ describe("processImport", () => {
     const tenant = await createTenant(t.system, "lineage");
     const { importId } = await importFile(tenant, "Bank1_clean_100_rows.txt");
     const [row] = await t.db.tenant(tenant, (tx) =>
-      tx.execute<{ total: number; without_lineage: number; min_row: number; max_row: number }>(sql`
+      tx.execute<{
+        total: number;
+        without_lineage: number;
+        min_row: number;
+        max_row: number;
+      }>(sql`
         select count(*)::int as total,
                count(*) filter (
                    where import_id is distinct from ${importId}::uuid
@@ -237,7 +284,9 @@ describe("processImport", () => {
     expect(summary.loanCount).toBe(loans);
     expect(summary.errorCount).toBe(0);
     expect(await errorRows(tenant, importId)).toEqual([]);
-    expect(await loanNumbers(tenant)).toEqual((await goodUlis(fileName)).sort());
+    expect(await loanNumbers(tenant)).toEqual(
+      (await goodUlis(fileName)).sort(),
+    );
   });
 
   it("reads 2024-layout values", async () => {
@@ -261,14 +310,31 @@ describe("processImport", () => {
     const { importId, summary } = await importFile(tenant, fileName);
 
     expect(await errorRows(tenant, importId)).toEqual([
-      { rowNumber: 1, columnName: "record_id", value: "A", code: "UNKNOWN_RECORD_TYPE" },
-      { rowNumber: 2, columnName: "record_id", value: "A", code: "UNKNOWN_RECORD_TYPE" },
-      { rowNumber: 8, columnName: "record_id", value: "A", code: "UNKNOWN_RECORD_TYPE" },
+      {
+        rowNumber: 1,
+        columnName: "record_id",
+        value: "A",
+        code: "UNKNOWN_RECORD_TYPE",
+      },
+      {
+        rowNumber: 2,
+        columnName: "record_id",
+        value: "A",
+        code: "UNKNOWN_RECORD_TYPE",
+      },
+      {
+        rowNumber: 8,
+        columnName: "record_id",
+        value: "A",
+        code: "UNKNOWN_RECORD_TYPE",
+      },
     ]);
     expect(summary.status).toBe("completed");
     expect(summary.loanCount).toBe(8);
     expect(summary.errorCount).toBe(3);
-    expect(await loanNumbers(tenant)).toEqual((await goodUlis(fileName)).sort());
+    expect(await loanNumbers(tenant)).toEqual(
+      (await goodUlis(fileName)).sort(),
+    );
   });
 
   it("reports a row with 111 fields and keeps the other rows", async () => {
@@ -277,10 +343,17 @@ describe("processImport", () => {
     const { importId, summary } = await importFile(tenant, fileName);
 
     expect(await errorRows(tenant, importId)).toEqual([
-      { rowNumber: 2, columnName: null, value: "111 fields", code: "WRONG_FIELD_COUNT" },
+      {
+        rowNumber: 2,
+        columnName: null,
+        value: "111 fields",
+        code: "WRONG_FIELD_COUNT",
+      },
     ]);
     expect(summary.loanCount).toBe(9);
-    expect(await loanNumbers(tenant)).toEqual((await goodUlis(fileName)).sort());
+    expect(await loanNumbers(tenant)).toEqual(
+      (await goodUlis(fileName)).sort(),
+    );
   });
 
   it("reports bad values and keeps the rest of their rows", async () => {
@@ -289,13 +362,28 @@ describe("processImport", () => {
     const { importId, summary } = await importFile(tenant, fileName);
 
     expect(await errorRows(tenant, importId)).toEqual([
-      { rowNumber: 1, columnName: "calendar_quarter", value: "a", code: "INVALID_VALUE" },
-      { rowNumber: 2, columnName: "loan_type", value: "na", code: "INVALID_VALUE" },
+      {
+        rowNumber: 1,
+        columnName: "calendar_quarter",
+        value: "a",
+        code: "INVALID_VALUE",
+      },
+      {
+        rowNumber: 2,
+        columnName: "loan_type",
+        value: "na",
+        code: "INVALID_VALUE",
+      },
     ]);
     expect(summary.loanCount).toBe(2);
-    expect(await loanNumbers(tenant)).toEqual((await goodUlis(fileName)).sort());
+    expect(await loanNumbers(tenant)).toEqual(
+      (await goodUlis(fileName)).sort(),
+    );
 
-    const points = await datapointsOf(tenant, "95GVQQ61RS6CWQF0SZD9F4VRXNN1OCVXHP1JURF9ZJS92");
+    const points = await datapointsOf(
+      tenant,
+      "95GVQQ61RS6CWQF0SZD9F4VRXNN1OCVXHP1JURF9ZJS92",
+    );
     expect(points.has("loan_type")).toBe(false);
     expect(points.get("loan_amount")?.value).toBe("570420.00");
     expect(points.get("loan_purpose")?.value).toBe("purchase");
@@ -308,7 +396,13 @@ describe("processImport", () => {
       tx
         .select({ reason: importErrors.reason })
         .from(importErrors)
-        .where(and(eq(importErrors.tenantId, tenant), eq(importErrors.importId, importId), eq(importErrors.columnName, "loan_type"))),
+        .where(
+          and(
+            eq(importErrors.tenantId, tenant),
+            eq(importErrors.importId, importId),
+            eq(importErrors.columnName, "loan_type"),
+          ),
+        ),
     );
 
     expect(row?.reason).toContain('Invalid value "na" for loan_type');
@@ -320,12 +414,12 @@ describe("processImport", () => {
     const tenant = await createTenant(t.system, "csv");
     const csv = [
       "Loan Number,Amount,Rate,Purpose,Lender,Ignored",
-      "L-100,\"$211,000\",4%,Cash-Out Refinancing,Acme Bank,x",
-      "L-101,abc,3.875,31,\"Two\tTab \\ Bank\",x",
+      'L-100,"$211,000",4%,Cash-Out Refinancing,Acme Bank,x',
+      'L-101,abc,3.875,31,"Two\tTab \\ Bank",x',
       ",1000,4,purchase,Nobody,x",
       "L-103,1000,4",
-      "L-104,250000,NA,1,\"Multi",
-      "line Lender\",x",
+      'L-104,250000,NA,1,"Multi',
+      'line Lender",x',
       "L-105,99000,5.5,,Exempt,x",
     ].join("\n");
     const importId = await register(tenant, {
@@ -344,11 +438,31 @@ describe("processImport", () => {
 
     expect(summary.status).toBe("completed");
     expect(summary.rowCount).toBe(6);
-    expect(await loanNumbers(tenant)).toEqual(["L-100", "L-101", "L-104", "L-105"]);
+    expect(await loanNumbers(tenant)).toEqual([
+      "L-100",
+      "L-101",
+      "L-104",
+      "L-105",
+    ]);
     expect(await errorRows(tenant, importId)).toEqual([
-      { rowNumber: 3, columnName: "Amount", value: "abc", code: "INVALID_VALUE" },
-      { rowNumber: 4, columnName: "Loan Number", value: "", code: "MISSING_LOAN_IDENTIFIER" },
-      { rowNumber: 5, columnName: null, value: "3 fields", code: "WRONG_FIELD_COUNT" },
+      {
+        rowNumber: 3,
+        columnName: "Amount",
+        value: "abc",
+        code: "INVALID_VALUE",
+      },
+      {
+        rowNumber: 4,
+        columnName: "Loan Number",
+        value: "",
+        code: "MISSING_LOAN_IDENTIFIER",
+      },
+      {
+        rowNumber: 5,
+        columnName: null,
+        value: "3 fields",
+        code: "WRONG_FIELD_COUNT",
+      },
     ]);
 
     const first = await datapointsOf(tenant, "L-100");
@@ -376,7 +490,10 @@ describe("processImport", () => {
   it("maps CSV headers named after field keys without a mapping", async () => {
     const tenant = await createTenant(t.system, "csv-keys");
     const csv = "loan_identifier,loan_amount,state,unrelated\nK-1,1500,tx,z\n";
-    const importId = await register(tenant, { format: "csv", content: Buffer.from(csv) });
+    const importId = await register(tenant, {
+      format: "csv",
+      content: Buffer.from(csv),
+    });
     const summary = await processImport(t.db, storage, tenant, importId);
     const points = await datapointsOf(tenant, "K-1");
 
@@ -397,14 +514,22 @@ describe("processImport", () => {
 
     expect(summary.status).toBe("failed");
     expect(await errorRows(tenant, importId)).toEqual([
-      { rowNumber: 1, columnName: null, value: null, code: "MISSING_LOAN_IDENTIFIER_COLUMN" },
+      {
+        rowNumber: 1,
+        columnName: null,
+        value: null,
+        code: "MISSING_LOAN_IDENTIFIER_COLUMN",
+      },
     ]);
     expect((await tableCounts(tenant)).loans).toBe(0);
   });
 
   it("changes nothing when run twice", async () => {
     const tenant = await createTenant(t.system, "twice");
-    const { importId, summary } = await importFile(tenant, "Bank1_clean_100_rows.txt");
+    const { importId, summary } = await importFile(
+      tenant,
+      "Bank1_clean_100_rows.txt",
+    );
     const before = await tableCounts(tenant);
     const again = await processImport(t.db, storage, tenant, importId);
     const after = await tableCounts(tenant);
@@ -416,7 +541,9 @@ describe("processImport", () => {
 
   it("leaves nothing behind when an attempt fails", async () => {
     const tenant = await createTenant(t.system, "rollback");
-    const content = await readFile(path.join(dataDir, "clean_file_1000_rows_Bank0_2020.txt"));
+    const content = await readFile(
+      path.join(dataDir, "clean_file_1000_rows_Bank0_2020.txt"),
+    );
     const importId = await register(tenant, { content });
     let chunks = 0;
     const failing = processImport(t.db, storage, tenant, importId, {
@@ -446,7 +573,9 @@ describe("processImport", () => {
 
   it("marks the import failed on the final attempt", async () => {
     const tenant = await createTenant(t.system, "final");
-    const content = await readFile(path.join(dataDir, "Bank1_clean_5_rows.txt"));
+    const content = await readFile(
+      path.join(dataDir, "Bank1_clean_5_rows.txt"),
+    );
     const importId = await register(tenant, { content });
     const failing = processImport(t.db, storage, tenant, importId, {
       finalAttempt: true,
@@ -460,9 +589,15 @@ describe("processImport", () => {
     expect(row.status).toBe("failed");
     expect((await tableCounts(tenant)).loans).toBe(0);
     const events = await t.db.tenant(tenant, (tx) =>
-      tx.select({ type: eventOutbox.type }).from(eventOutbox).where(eq(eventOutbox.tenantId, tenant)),
+      tx
+        .select({ type: eventOutbox.type })
+        .from(eventOutbox)
+        .where(eq(eventOutbox.tenantId, tenant)),
     );
-    expect(events.map((event) => event.type).sort()).toEqual(["import.created", "import.failed"]);
+    expect(events.map((event) => event.type).sort()).toEqual([
+      "import.created",
+      "import.failed",
+    ]);
   });
 
   it("fails an import whose stored file is missing", async () => {
@@ -481,21 +616,31 @@ describe("processImport", () => {
 
   it("fails an import whose stored file changed", async () => {
     const tenant = await createTenant(t.system, "changed");
-    const content = await readFile(path.join(dataDir, "Bank1_clean_5_rows.txt"));
+    const content = await readFile(
+      path.join(dataDir, "Bank1_clean_5_rows.txt"),
+    );
     const importId = await register(tenant, { content });
     const row = await importRow(tenant, importId);
-    await writeFile(path.join(storageRoot, row.storageKey), content.subarray(0, content.length - 10));
+    await writeFile(
+      path.join(storageRoot, row.storageKey),
+      content.subarray(0, content.length - 10),
+    );
     const summary = await processImport(t.db, storage, tenant, importId);
 
     expect(summary.status).toBe("failed");
     expect(row.lastError).toBeNull();
-    expect((await importRow(tenant, importId)).lastError).toContain("no longer matches the SHA-256");
+    expect((await importRow(tenant, importId)).lastError).toContain(
+      "no longer matches the SHA-256",
+    );
     expect((await tableCounts(tenant)).loans).toBe(0);
   });
 
   it("fails an import that is not UTF-8", async () => {
     const tenant = await createTenant(t.system, "binary");
-    const content = Buffer.concat([Buffer.from("1|Bank\n2|"), Buffer.from([0xff, 0xfe, 0x00])]);
+    const content = Buffer.concat([
+      Buffer.from("1|Bank\n2|"),
+      Buffer.from([0xff, 0xfe, 0x00]),
+    ]);
     const importId = await register(tenant, { content });
     const summary = await processImport(t.db, storage, tenant, importId);
 
@@ -517,8 +662,16 @@ describe("processImport", () => {
       errors: await tx.select().from(importErrors),
       audits: await tx.select().from(audits),
     }));
-    expect(seenByB).toEqual({ imports: [], loans: [], datapoints: [], errors: [], audits: [] });
-    await expect(processImport(t.db, storage, tenantB, importId)).rejects.toThrow(ImportNotFoundError);
+    expect(seenByB).toEqual({
+      imports: [],
+      loans: [],
+      datapoints: [],
+      errors: [],
+      audits: [],
+    });
+    await expect(
+      processImport(t.db, storage, tenantB, importId),
+    ).rejects.toThrow(ImportNotFoundError);
     expect((await tableCounts(tenantA)).loans).toBe(2);
   });
 });

@@ -85,7 +85,11 @@ function messageOf(error: unknown): string {
   return text.slice(0, 2000);
 }
 
-async function lockImport(tx: TenantTransaction, tenantId: string, importId: string) {
+async function lockImport(
+  tx: TenantTransaction,
+  tenantId: string,
+  importId: string,
+) {
   const [row] = await tx
     .select()
     .from(imports)
@@ -95,11 +99,23 @@ async function lockImport(tx: TenantTransaction, tenantId: string, importId: str
   return row;
 }
 
-async function readMappings(tx: TenantTransaction, tenantId: string, importId: string) {
+async function readMappings(
+  tx: TenantTransaction,
+  tenantId: string,
+  importId: string,
+) {
   return tx
-    .select({ sourceColumn: importMappings.sourceColumn, fieldKey: importMappings.fieldKey })
+    .select({
+      sourceColumn: importMappings.sourceColumn,
+      fieldKey: importMappings.fieldKey,
+    })
     .from(importMappings)
-    .where(and(eq(importMappings.tenantId, tenantId), eq(importMappings.importId, importId)))
+    .where(
+      and(
+        eq(importMappings.tenantId, tenantId),
+        eq(importMappings.importId, importId),
+      ),
+    )
     .orderBy(importMappings.position);
 }
 
@@ -115,7 +131,9 @@ async function openTape(storage: FileStorage, row: ImportRow) {
     );
   }
   if (size === 0) {
-    throw new UnreadableTapeError(`The file ${row.fileName} is empty; upload a file with loan rows.`);
+    throw new UnreadableTapeError(
+      `The file ${row.fileName} is empty; upload a file with loan rows.`,
+    );
   }
   return { size, stream: storage.read(row.storageKey) };
 }
@@ -169,7 +187,8 @@ async function loadTape(
   try {
     const chunks = measure(stream, progress, hash);
     for await (const parsed of parseTape(row, chunks, mappings, progress)) {
-      if (parsed.loan) chunk.loans.push({ rowNumber: parsed.rowNumber, ...parsed.loan });
+      if (parsed.loan)
+        chunk.loans.push({ rowNumber: parsed.rowNumber, ...parsed.loan });
       chunk.errors.push(...parsed.errors);
       if (chunk.loans.length + chunk.errors.length >= chunkRows) await flush();
     }
@@ -186,11 +205,22 @@ async function loadTape(
   return { rowCount: progress.rowsRead, ...totals };
 }
 
-async function countLoans(tx: TenantTransaction, tenantId: string, importId: string) {
+async function countLoans(
+  tx: TenantTransaction,
+  tenantId: string,
+  importId: string,
+) {
   const [result] = await tx
-    .select({ loans: sql<number>`count(distinct ${loanDatapoints.loanId})::int` })
+    .select({
+      loans: sql<number>`count(distinct ${loanDatapoints.loanId})::int`,
+    })
     .from(loanDatapoints)
-    .where(and(eq(loanDatapoints.tenantId, tenantId), eq(loanDatapoints.importId, importId)));
+    .where(
+      and(
+        eq(loanDatapoints.tenantId, tenantId),
+        eq(loanDatapoints.importId, importId),
+      ),
+    );
   return result?.loans ?? 0;
 }
 
@@ -202,9 +232,11 @@ async function runImport(
   options: ProcessImportOptions,
 ): Promise<ImportSummary> {
   const row = await lockImport(tx, tenantId, importId);
-  if (row.status === "completed" || row.status === "failed") return summaryOf(row);
+  if (row.status === "completed" || row.status === "failed")
+    return summaryOf(row);
 
-  const mappings = row.format === "csv" ? await readMappings(tx, tenantId, importId) : [];
+  const mappings =
+    row.format === "csv" ? await readMappings(tx, tenantId, importId) : [];
   const totals = await loadTape(tx, storage, row, mappings, options);
   const loanCount = await countLoans(tx, tenantId, importId);
 
@@ -255,7 +287,11 @@ async function recordFailedAttempt(
       const status = options.finalAttempt ? "failed" : "pending";
       const [row] = await tx
         .update(imports)
-        .set({ status, attempts: sql`${imports.attempts} + 1`, lastError: messageOf(error) })
+        .set({
+          status,
+          attempts: sql`${imports.attempts} + 1`,
+          lastError: messageOf(error),
+        })
         .where(
           and(
             eq(imports.tenantId, tenantId),
@@ -289,7 +325,8 @@ async function markUnreadable(
     tenantId,
     async (tx) => {
       const row = await lockImport(tx, tenantId, importId);
-      if (row.status === "completed" || row.status === "failed") return summaryOf(row);
+      if (row.status === "completed" || row.status === "failed")
+        return summaryOf(row);
 
       await tx.insert(importErrors).values({
         tenantId,

@@ -7,7 +7,12 @@
 // function; once createImport exists they should call it instead, and this
 // file should go.
 import type { Readable } from "node:stream";
-import { enqueueEvent, importMappings, imports, type AppDatabase } from "@tapeline/db";
+import {
+  enqueueEvent,
+  importMappings,
+  imports,
+  type AppDatabase,
+} from "@tapeline/db";
 import type { FileStorage } from "../storage/index.ts";
 
 export interface RegisterImportInput {
