@@ -49,5 +49,6 @@ export {
   type BackfillOptions,
   type TenantBackfill,
 } from "./backfill-versions.ts";
+export * from "./bulk.ts";
 export { sql, eq, and, or, desc, asc, gt, lt, inArray, count } from "drizzle-orm";
 export type { SQL, SQLWrapper } from "drizzle-orm";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canonicalize, InvalidFieldValueError } from "./index.ts";
+import { canonicalize, canonicalizeHmdaCode, InvalidFieldValueError } from "./index.ts";
 
 describe("canonicalize", () => {
   it.each([
@@ -31,5 +31,27 @@ describe("canonicalize", () => {
 
   it("names the key and value in the error", () => {
     expect(() => canonicalize("loan_amount", "abc")).toThrow(/"abc" for loan_amount/);
+  });
+});
+
+describe("canonicalizeHmdaCode", () => {
+  it.each([
+    ["loan_purpose", "1", "purchase"],
+    ["loan_purpose", "31", "refinancing"],
+    ["loan_purpose", "32", "cash_out_refinancing"],
+    ["loan_purpose", "5", "not_applicable"],
+    ["loan_type", "4", "usda_rd"],
+    ["action_taken", "6", "purchased"],
+    ["lien_status", "2", "subordinate_lien"],
+  ])("%s code %s becomes %s", (key, raw, expected) => {
+    expect(canonicalizeHmdaCode(key, raw).value).toBe(expected);
+  });
+
+  it("lists the filing codes when a code is unknown", () => {
+    expect(() => canonicalizeHmdaCode("loan_purpose", "3")).toThrow(/31 \(refinancing\)/);
+  });
+
+  it("rejects a field without filing codes", () => {
+    expect(() => canonicalizeHmdaCode("loan_amount", "1")).toThrow(InvalidFieldValueError);
   });
 });

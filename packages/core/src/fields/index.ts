@@ -12,6 +12,12 @@ export interface FieldDefinition {
   type: FieldType;
   /** Allowed canonical values, for `code` fields. */
   codes?: readonly string[];
+  /**
+   * For `code` fields reported on HMDA filings: the filing code of each
+   * canonical value, as the HMDA Filing Instructions Guide (2018 and later)
+   * numbers them.
+   */
+  hmdaCodes?: Readonly<Record<string, string>>;
 }
 
 export const LOAN_PURPOSE_CODES = [
@@ -25,6 +31,25 @@ export const LOAN_PURPOSE_CODES = [
 
 export const LOAN_TYPE_CODES = ["conventional", "fha", "va", "usda_rd"] as const;
 
+export const OCCUPANCY_CODES = [
+  "principal_residence",
+  "second_residence",
+  "investment_property",
+] as const;
+
+export const ACTION_TAKEN_CODES = [
+  "originated",
+  "approved_not_accepted",
+  "denied",
+  "withdrawn",
+  "closed_incomplete",
+  "purchased",
+  "preapproval_denied",
+  "preapproval_approved_not_accepted",
+] as const;
+
+export const LIEN_STATUS_CODES = ["first_lien", "subordinate_lien"] as const;
+
 const definitions: FieldDefinition[] = [
   { key: "loan_identifier", label: "Loan identifier (ULI or lender loan ID)", type: "text" },
   { key: "loan_amount", label: "Loan amount", type: "money" },
@@ -36,8 +61,27 @@ const definitions: FieldDefinition[] = [
   { key: "debt_to_income", label: "Debt-to-income ratio (percent, or an HMDA range)", type: "percent" },
   { key: "state", label: "Property state (two-letter code)", type: "text" },
   { key: "county", label: "County (5-digit FIPS code)", type: "text" },
-  { key: "loan_purpose", label: "Loan purpose", type: "code", codes: LOAN_PURPOSE_CODES },
-  { key: "loan_type", label: "Loan type", type: "code", codes: LOAN_TYPE_CODES },
+  {
+    key: "loan_purpose",
+    label: "Loan purpose",
+    type: "code",
+    codes: LOAN_PURPOSE_CODES,
+    hmdaCodes: {
+      "1": "purchase",
+      "2": "home_improvement",
+      "31": "refinancing",
+      "32": "cash_out_refinancing",
+      "4": "other",
+      "5": "not_applicable",
+    },
+  },
+  {
+    key: "loan_type",
+    label: "Loan type",
+    type: "code",
+    codes: LOAN_TYPE_CODES,
+    hmdaCodes: { "1": "conventional", "2": "fha", "3": "va", "4": "usda_rd" },
+  },
   { key: "product", label: "Loan product", type: "text" },
   { key: "application_date", label: "Application date", type: "date" },
   { key: "action_taken_date", label: "Action taken date", type: "date" },
@@ -46,6 +90,52 @@ const definitions: FieldDefinition[] = [
   { key: "estimated_closing_costs", label: "Estimated closing costs", type: "money" },
   { key: "closing_costs", label: "Closing costs", type: "money" },
   { key: "lender_name", label: "Lender name", type: "text" },
+  { key: "lei", label: "Legal Entity Identifier of the lender", type: "text" },
+  {
+    key: "occupancy",
+    label: "Occupancy type",
+    type: "code",
+    codes: OCCUPANCY_CODES,
+    hmdaCodes: {
+      "1": "principal_residence",
+      "2": "second_residence",
+      "3": "investment_property",
+    },
+  },
+  {
+    key: "action_taken",
+    label: "Action taken on the application",
+    type: "code",
+    codes: ACTION_TAKEN_CODES,
+    hmdaCodes: {
+      "1": "originated",
+      "2": "approved_not_accepted",
+      "3": "denied",
+      "4": "withdrawn",
+      "5": "closed_incomplete",
+      "6": "purchased",
+      "7": "preapproval_denied",
+      "8": "preapproval_approved_not_accepted",
+    },
+  },
+  {
+    key: "lien_status",
+    label: "Lien status",
+    type: "code",
+    codes: LIEN_STATUS_CODES,
+    hmdaCodes: { "1": "first_lien", "2": "subordinate_lien" },
+  },
+  { key: "zip_code", label: "Property ZIP code", type: "text" },
+  { key: "census_tract", label: "Census tract (11-digit code)", type: "text" },
+  { key: "rate_spread", label: "Rate spread (percentage points)", type: "percent" },
+  { key: "credit_score", label: "Credit score of the applicant", type: "integer" },
+  { key: "total_loan_costs", label: "Total loan costs", type: "money" },
+  { key: "origination_charges", label: "Origination charges", type: "money" },
+  { key: "discount_points", label: "Discount points", type: "money" },
+  { key: "lender_credits", label: "Lender credits", type: "money" },
+  { key: "prepayment_penalty_term_months", label: "Prepayment penalty term (months)", type: "integer" },
+  { key: "introductory_rate_period_months", label: "Introductory rate period (months)", type: "integer" },
+  { key: "total_units", label: "Total dwelling units", type: "integer" },
 ];
 
 export const FIELDS: ReadonlyMap<string, FieldDefinition> = new Map(
@@ -116,6 +206,25 @@ function canonicalDate(key: string, raw: string): CanonicalValue {
     throw new InvalidFieldValueError(key, raw, "a calendar date that exists");
   }
   return { value: date.toISOString().slice(0, 10), valueNumber: null };
+}
+
+/**
+ * Converts an HMDA filing code to the canonical code of a `code` field (for
+ * loan_purpose, `31` becomes `refinancing`). Throws InvalidFieldValueError
+ * listing the filing codes when the code is not one of them.
+ */
+export function canonicalizeHmdaCode(key: string, raw: string): CanonicalValue {
+  const field = FIELDS.get(key);
+  const codes = field?.hmdaCodes;
+  if (!codes) {
+    throw new InvalidFieldValueError(key, raw, "a field that has HMDA filing codes");
+  }
+  const value = Object.hasOwn(codes, raw.trim()) ? codes[raw.trim()] : undefined;
+  if (value === undefined) {
+    const listed = Object.entries(codes).map(([code, name]) => `${code} (${name})`);
+    throw new InvalidFieldValueError(key, raw, `one of ${listed.join(", ")}`);
+  }
+  return { value, valueNumber: null };
 }
 
 /**

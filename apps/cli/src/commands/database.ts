@@ -1,0 +1,57 @@
+// Opens the database for one CLI command: DATABASE_URL, or the embedded
+// server. An embedded server that `pnpm start` already runs is reused; one
+// started here is migrated first and stopped when the command ends.
+import path from "node:path";
+import {
+  connectApp,
+  connectSystem,
+  createLogger,
+  migrateDatabase,
+  readDatabaseEnv,
+  resolveDatabase,
+  type AppDatabase,
+  type SystemDatabase,
+} from "@tapeline/db";
+
+export interface CommandDatabase {
+  db: AppDatabase;
+  system: SystemDatabase;
+  /** Root folder of tenant file storage, shared with the API and the worker. */
+  storageRoot: string;
+}
+
+export async function withDatabase<T>(
+  logLevel: string,
+  work: (database: CommandDatabase) => Promise<T>,
+): Promise<T> {
+  const logger = createLogger("tapeline-cli");
+  logger.level = logLevel;
+  const env = readDatabaseEnv();
+  const urls = await resolveDatabase({ logger, env });
+
+  try {
+    if (!env.DATABASE_URL) {
+      await migrateDatabase({
+        adminUrl: urls.adminUrl,
+        appPassword: urls.appPassword,
+        relayPassword: urls.relayPassword,
+      });
+    }
+    const db = connectApp(urls.appUrl, {
+      max: 2,
+      applicationName: "tapeline-cli",
+    });
+    const system = connectSystem(urls.adminUrl);
+    try {
+      return await work({
+        db,
+        system,
+        storageRoot: path.join(env.dataDir, "storage"),
+      });
+    } finally {
+      await Promise.allSettled([db.close(), system.close()]);
+    }
+  } finally {
+    await urls.embedded?.stop();
+  }
+}

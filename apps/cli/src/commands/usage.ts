@@ -1,0 +1,21 @@
+// Usage text and the error type for bad command-line arguments.
+
+export const USAGE = `Usage:
+  pnpm tapeline import --tenant TENANT_ID FILE [--format hmda|csv] [--mapping MAPPING.json]
+      Import a loan tape for a tenant and show its progress, counts and first errors.
+      --format   hmda (pipe-delimited HMDA filing) or csv (with a header row);
+                 defaults to csv for *.csv files and hmda otherwise.
+      --mapping  CSV only: a JSON object from header column to field key,
+                 for example {"Loan Number": "loan_identifier", "Amount": "loan_amount"}.
+  pnpm tapeline tenants list
+      List tenants with their ids.
+  pnpm tapeline tenants create SLUG NAME
+      Create a tenant (or rename the one with this slug) and print its id.
+
+The database is the one named by DATABASE_URL, or the embedded PostgreSQL
+under TAPELINE_DATA_DIR (the one \`pnpm start\` runs, when it is running).`;
+
+/** A missing or invalid argument; the CLI prints the message and the usage, and exits with 2. */
+export class UsageError extends Error {
+  readonly code = "CLI_USAGE";
+}
