@@ -1,4 +1,4 @@
-// pnpm bench [--quick] [--only id,id] [--duration-ms N]: starts a throw-away PostgreSQL,
+// pnpm bench [--quick] [--only id,id] [--skip id,id] [--duration-ms N]: starts a throw-away PostgreSQL,
 // generates the data, measures every figure against its baseline, writes
 // bench/results/<time>-<mode>.json and (full runs) docs/benchmarks.md, and
 // exits non-zero when a figure could not be measured or a tenant query's
@@ -37,7 +37,7 @@ const GROUPS: Group[] = [
   { ids: ["relay"], run: relay },
 ];
 
-const VALUE_OPTIONS = ["--only", "--duration-ms"];
+const VALUE_OPTIONS = ["--only", "--skip", "--duration-ms"];
 
 function optionValue(argv: string[], name: string): string | undefined {
   const index = argv.indexOf(name);
@@ -47,15 +47,16 @@ function optionValue(argv: string[], name: string): string | undefined {
 function parseArguments(argv: string[]) {
   const quick = argv.includes("--quick");
   const only = (optionValue(argv, "--only") ?? "").split(",").filter(Boolean);
+  const skip = (optionValue(argv, "--skip") ?? "").split(",").filter(Boolean);
   const durationText = optionValue(argv, "--duration-ms");
   const durationMs = durationText === undefined ? undefined : Number(durationText);
   if (durationMs !== undefined && !(Number.isInteger(durationMs) && durationMs >= 50)) {
     throw new Error(`Invalid --duration-ms ${durationText}: use a whole number of milliseconds, at least 50.`);
   }
   const known = GROUPS.flatMap((group) => group.ids);
-  for (const id of only) {
+  for (const id of [...only, ...skip]) {
     if (!known.includes(id)) {
-      throw new Error(`Unknown figure ${JSON.stringify(id)} in --only: use ${known.join(", ")}.`);
+      throw new Error(`Unknown figure ${JSON.stringify(id)}: use ${known.join(", ")}.`);
     }
   }
   const unknown = argv.filter(
@@ -67,11 +68,11 @@ function parseArguments(argv: string[]) {
   );
   if (unknown.length > 0) {
     throw new Error(
-      `Unknown option ${unknown[0]}: use --quick, --only id,id and --duration-ms N ` +
+      `Unknown option ${unknown[0]}: use --quick, --only id,id, --skip id,id and --duration-ms N ` +
         "(length of one side of one round of a database figure).",
     );
   }
-  return { quick, only, durationMs };
+  return { quick, only, skip, durationMs };
 }
 
 function log(message: string): void {
@@ -138,6 +139,7 @@ async function main(): Promise<number> {
     try {
       for (const group of GROUPS) {
         if (args.only.length > 0 && !group.ids.some((id) => args.only.includes(id))) continue;
+        if (group.ids.every((id) => args.skip.includes(id))) continue;
         figures.push(...(await runGroup(ctx, group)));
       }
     } finally {
