@@ -1,8 +1,8 @@
 // EXPLAIN (ANALYZE, BUFFERS) of each tenant query, run as the application
 // role inside db.tenant() so the plan includes the row-level security
-// quals, and the checks that fail the benchmark run: no sequential scan on
-// a large table, and no per-row Filter on the tenant setting where an
-// Index Cond belongs.
+// quals. Two rules fail the benchmark run. A tenant query must not scan a
+// large table sequentially, and it must not filter on the tenant setting
+// per row where an Index Cond belongs.
 import type { AppDatabase } from "@tapeline/db";
 import { tenantContextOf } from "@tapeline/db";
 
