@@ -1,9 +1,9 @@
-// import: a tape imported end to end (createImport, then processImport:
-// parse, validate, stage, insert under RLS with lineage and error rows),
-// against two baselines on the same file: raw COPY into an unprotected
-// table, and 1,000-row multi-row INSERTs into the same table. The table has
-// one text column per HMDA loan field and a unique index on the ULI, the
-// key our path upserts loans by.
+// import: a tape imported end to end by createImport, then processImport
+// (parse, validate, stage, insert under RLS with lineage and error rows).
+// It runs against two baselines on the same file: raw COPY into an
+// unprotected table, and 1,000-row multi-row INSERTs into that table. The
+// table has one text column per HMDA loan field and a unique index on the
+// ULI, the key our path upserts loans by.
 // import-memory: peak RSS of a child process importing the large tape over
 // that of one importing the small tape.
 // NOTE: both figures wait for processImport to land in this checkout; until
@@ -67,7 +67,7 @@ async function copyTape(sql: postgres.Sql, file: string): Promise<Sample> {
 }
 
 /**
- * The same rows through 1,000-row multi-row INSERT statements. 110 columns
+ * Inserts the same rows with 1,000-row multi-row INSERT statements. 110 columns
  * times 1,000 rows exceeds the protocol's 65,535 parameters, so each row
  * travels as one text[] parameter of the VALUES list.
  */

@@ -73,10 +73,11 @@ async function measureGraphile(ctx: BenchContext, count: number) {
 }
 
 /**
- * The outbox relay (claim, deliver, complete) has not landed, so our side
- * cannot run. Quick mode still drains the baseline, so that path stays
- * checked; a full run skips it: at graphile-worker's default concurrency of
- * one, 100,000 jobs take minutes and give no ratio.
+ * Reports the relay figure. The outbox relay (claim, deliver, complete)
+ * has not landed, so our side cannot run. Quick mode still drains the
+ * baseline to keep that path checked. A full run skips it, because 100,000
+ * jobs at graphile-worker's default concurrency of one take minutes and
+ * give no ratio.
  */
 export async function relay(ctx: BenchContext): Promise<FigureResult> {
   const count = ctx.mode.relayEvents;
