@@ -18,7 +18,7 @@ import {
 } from "@tapeline/db";
 import { createDatabase, dropDatabase } from "@tapeline/db/admin";
 import { createUpgradedDatabase, type UpgradeReport } from "@tapeline/db/upgrade";
-import type { TestServer } from "./global-setup.ts";
+import type { TestServer } from "./provided-context.ts";
 
 export interface TestDatabase {
   name: string;
