@@ -46,7 +46,7 @@ export function tenantContextOf(tx: TenantTransaction): TenantContext {
 }
 
 export interface TenantOptions {
-  /** Who acts, recorded on every audits row; defaults to the login role. */
+  /** The acting user, recorded on every audits row; defaults to the login role. */
   actor?: string;
 }
 
