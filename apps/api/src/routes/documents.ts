@@ -4,7 +4,13 @@
 // form.
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { getDocument, listDocuments, uploadDocument } from "@tapeline/evidence";
+import {
+  getDocument,
+  listDocuments,
+  uploadDocument,
+  type DocumentDetail,
+  type DocumentSummary,
+} from "@tapeline/evidence";
 import { DEFAULT_MAX_UPLOAD_BYTES } from "../env.ts";
 import { authErrorDocs, errorDoc, principalOf, type App, type AppDependencies } from "../context.ts";
 import { ApiError } from "../errors.ts";
@@ -113,6 +119,13 @@ async function readBody(c: Context, limit: number): Promise<Uint8Array> {
   return Buffer.concat(chunks);
 }
 
+/** The document without its datapoints, as the upload response carries it. */
+function summaryOf(detail: DocumentDetail): DocumentSummary {
+  const summary: Partial<DocumentDetail> = { ...detail };
+  delete summary.datapoints;
+  return summary as DocumentSummary;
+}
+
 export function registerDocumentRoutes(app: App, deps: AppDependencies): void {
   const limit = deps.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
 
@@ -126,9 +139,8 @@ export function registerDocumentRoutes(app: App, deps: AppDependencies): void {
     );
     const detail = await deps.db.tenant(tenantId, (tx) => getDocument(tx, uploaded.documentId), { actor });
     if (!detail) throw new Error(`document ${uploaded.documentId} vanished after upload`);
-    const { datapoints: _datapoints, ...document } = detail;
     c.header("Location", `/v1/documents/${uploaded.documentId}`);
-    const body = { ...withIsoDates(document), duplicate: uploaded.duplicate };
+    const body = { ...withIsoDates(summaryOf(detail)), duplicate: uploaded.duplicate };
     return uploaded.duplicate ? c.json(body, 200) : c.json(body, 201);
   });
 

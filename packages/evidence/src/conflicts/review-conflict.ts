@@ -33,8 +33,9 @@ export interface ConflictRecord {
 }
 
 export function conflictRecordOf(row: ConflictRow): ConflictRecord {
-  const { tenantId: _tenantId, ...record } = row;
-  return record;
+  const record: Partial<ConflictRow> = { ...row };
+  delete record.tenantId;
+  return record as ConflictRecord;
 }
 
 /**

@@ -128,7 +128,7 @@ describe("QC rules", () => {
     const closedEvents = await asA((tx) =>
       tx.select().from(eventOutbox).where(and(eq(eventOutbox.tenantId, tenantA), eq(eventOutbox.type, "defect.closed"))),
     );
-    expect(closedEvents.map((event) => event.payload.defectId)).toContain(after[0]?.id);
+    expect(closedEvents.map((event) => (event.payload as { defectId?: string }).defectId)).toContain(after[0]?.id);
   });
 
   it("rejects an invalid tenant rule", async () => {
