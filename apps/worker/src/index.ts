@@ -2,7 +2,6 @@
 // embedded server under TAPELINE_DATA_DIR), then runs the claim loop until
 // SIGTERM or SIGINT, finishing the event in hand. A second signal exits
 // at once.
-import path from "node:path";
 import {
   createLogger,
   migrateDatabase,
@@ -30,7 +29,7 @@ async function main(): Promise<void> {
   const worker = startWorker({
     relayUrl: urls.relayUrl,
     appUrl: urls.appUrl,
-    storageRoot: path.join(databaseEnv.dataDir, "storage"),
+    storageRoot: databaseEnv.storageDir,
     logger,
     workerId: env.WORKER_ID,
     pollIntervalMs: env.WORKER_POLL_INTERVAL_MS,
