@@ -1,7 +1,7 @@
 // Reviewers settle a conflict: resolved (the right value is known) or
 // waived (the difference is accepted), always with a reason. The audit
-// trigger on loan_conflicts records who changed what; a
-// `conflict.resolved` event tells subscribers.
+// trigger on loan_conflicts records who changed what, and a
+// `conflict.resolved` event notifies subscribers.
 import {
   and,
   asc,
