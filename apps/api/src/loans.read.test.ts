@@ -344,10 +344,20 @@ describe("GET /openapi.json", () => {
     expect(documented.sort()).toEqual([
       "GET /healthz",
       "GET /openapi.json",
+      "GET /v1/documents/{documentId}",
       "GET /v1/imports/{importId}",
       "GET /v1/loans",
       "GET /v1/loans/{loanId}",
+      "GET /v1/loans/{loanId}/conflicts",
+      "GET /v1/loans/{loanId}/defects",
+      "GET /v1/loans/{loanId}/documents",
+      "GET /v1/qc-rules",
+      "POST /v1/conflicts/{conflictId}/resolve",
+      "POST /v1/conflicts/{conflictId}/waive",
       "POST /v1/imports",
+      "POST /v1/loans/{loanId}/documents",
+      "POST /v1/qc-rules",
+      "POST /v1/qc-rules/{ruleId}/retire",
     ]);
     expect(document.components.securitySchemes).toHaveProperty("bearerAuth");
     await api.cleanup();

@@ -10,6 +10,7 @@ import type {
 import { ImportNotFoundError, processImport } from "@tapeline/core/imports";
 import type { FileStorage } from "@tapeline/core/storage";
 import { z } from "zod";
+import { evidenceHandlers } from "./evidence-handlers.ts";
 
 export interface EventContext {
   event: ClaimedEvent;
@@ -82,5 +83,5 @@ export async function handleImportCreated(
 }
 
 export function defaultHandlers(): EventHandlers {
-  return { "import.created": handleImportCreated };
+  return { "import.created": handleImportCreated, ...evidenceHandlers() };
 }
