@@ -65,6 +65,36 @@ describe("API authentication", () => {
     expect(message).toMatch(/expired/);
   });
 
+  it("rejects a token without exp", async () => {
+    const token = await new SignJWT({ tenant_id: tenants.tenantA })
+      .setProtectedHeader({ alg: "HS256" })
+      .setIssuer(DEVELOPMENT_ISSUER)
+      .setAudience(DEVELOPMENT_AUDIENCE)
+      .setSubject("user@example.com")
+      .sign(new TextEncoder().encode(TEST_SECRET));
+    const message = await expect401(bearer(token), "INVALID_TOKEN");
+    expect(message).toMatch(/no exp claim/);
+  });
+
+  it("rejects a token valid for two days", async () => {
+    const twoDays = Math.floor(Date.now() / 1000) + 2 * 24 * 60 * 60;
+    const token = await signWith(TEST_SECRET, { tenant_id: tenants.tenantA }, twoDays);
+    const message = await expect401(bearer(token), "INVALID_TOKEN");
+    expect(message).toMatch(/exp claim/);
+  });
+
+  it("rejects control characters in sub", async () => {
+    for (const sub of ["user\u0000@example.com", "user\n@example.com", "user\u009b"]) {
+      const token = await signDevelopmentToken({
+        secret: TEST_SECRET,
+        tenantId: tenants.tenantA,
+        subject: sub,
+      });
+      const message = await expect401(bearer(token), "INVALID_TOKEN");
+      expect(message).toMatch(/sub claim/);
+    }
+  });
+
   it("rejects a token without tenant_id", async () => {
     const token = await signWith(TEST_SECRET, {});
     const message = await expect401(bearer(token), "INVALID_TOKEN");
