@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventOutbox, importErrors, importMappings, imports, eq } from "@tapeline/db";
@@ -334,10 +334,12 @@ describe("POST /v1/imports", () => {
     });
 
     it("rejects a tenant that does not exist and removes the file", async () => {
-      const response = await upload(randomUUID(), "format=hmda&fileName=l.txt", HMDA);
+      const missing = randomUUID();
+      const response = await upload(missing, "format=hmda&fileName=l.txt", HMDA);
       expect(response.status).toBe(403);
       expect(((await response.json()) as ErrorBody).error.code).toBe("TENANT_NOT_FOUND");
       expect(await api.storedFiles()).toEqual([]);
+      expect(await readdir(api.storageDir)).not.toContain(missing);
     });
   });
 });

@@ -9,8 +9,10 @@ import {
   SqlState,
   TapelineError,
   enqueueEvent,
+  eq,
   importMappings,
   imports,
+  tenants,
   type AppDatabase,
   type TenantTransaction,
 } from "@tapeline/db";
@@ -195,13 +197,9 @@ async function nonEmptyContent(content: Readable | Uint8Array): Promise<Readable
 async function storeTape(
   storage: FileStorage,
   tenantId: string,
-  content: Readable | Uint8Array,
+  stream: Readable,
   maxBytes: number | undefined,
 ): Promise<StoredObject> {
-  const stream = await nonEmptyContent(content);
-  if (!stream) {
-    reject("EMPTY_FILE", "The uploaded file is empty: upload a tape with at least one row.");
-  }
   try {
     return await storage.put(tenantId, "tapes", stream, { maxBytes });
   } catch (error) {
@@ -255,6 +253,31 @@ async function recordImport(
   return row.id;
 }
 
+function tenantNotFound(tenantId: string, cause?: unknown): ImportRequestError {
+  return new ImportRequestError(
+    "TENANT_NOT_FOUND",
+    `Tenant ${tenantId} does not exist: create it with \`pnpm tapeline tenants\` ` +
+      "before uploading.",
+    { tenantId },
+    { cause },
+  );
+}
+
+/**
+ * Rejects an unknown tenant before anything reaches storage, so a rejected
+ * upload leaves no tenant folder behind. Row-level security shows a
+ * transaction only its own tenant's row, and the tenant comes from a
+ * verified token, so this reveals nothing about other tenants.
+ */
+async function requireTenant(db: AppDatabase, tenantId: string, actor: string): Promise<void> {
+  const rows = await db.tenant(
+    tenantId,
+    (tx) => tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenantId)),
+    { actor },
+  );
+  if (rows.length === 0) throw tenantNotFound(tenantId);
+}
+
 /** Walks an error's `cause` chain for a PostgreSQL error (drizzle wraps them). */
 function databaseErrorOf(error: unknown): { code: string; constraint_name?: string } | undefined {
   for (let current = error, depth = 0; current && depth < 5; depth++) {
@@ -281,8 +304,13 @@ export async function createImport(
   actor: string,
 ): Promise<CreatedImport> {
   const request = parseRequest(input);
+  const content = await nonEmptyContent(input.content);
+  if (!content) {
+    reject("EMPTY_FILE", "The uploaded file is empty: upload a tape with at least one row.");
+  }
+  await requireTenant(db, tenantId, actor);
 
-  const stored = await storeTape(storage, tenantId, input.content, request.maxBytes);
+  const stored = await storeTape(storage, tenantId, content, request.maxBytes);
 
   let importId: string;
   try {
@@ -298,13 +326,8 @@ export async function createImport(
       database?.code === SqlState.foreignKeyViolation &&
       database.constraint_name === "imports_tenant_id_tenants_id_fk"
     ) {
-      throw new ImportRequestError(
-        "TENANT_NOT_FOUND",
-        `Tenant ${tenantId} does not exist: create it with \`pnpm tapeline tenants\` ` +
-          "before uploading.",
-        { tenantId },
-        { cause: error },
-      );
+      // The tenant was deleted between the check and the insert.
+      throw tenantNotFound(tenantId, error);
     }
     throw error;
   }
