@@ -320,6 +320,66 @@ describe("POST /v1/imports", () => {
       await expectNothingStored(tenantId);
     });
 
+    it("rejects a truncated multipart body", async () => {
+      const boundary = "tapeline-test-boundary";
+      const head =
+        `--${boundary}\r\nContent-Disposition: form-data; name="format"\r\n\r\nhmda\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="cut.txt"\r\n\r\n`;
+      for (const body of [head + HMDA, head.slice(0, 60)]) {
+        const response = await upload(tenantId, "", body, {
+          "Content-Type": `multipart/form-data; boundary=${boundary}`,
+        });
+        expect(response.status).toBe(400);
+        const error = ((await response.json()) as ErrorBody).error;
+        expect(error.code).toBe("INVALID_MULTIPART");
+        expect(error.message).toContain("ended early");
+      }
+      await expectNothingStored(tenantId);
+    });
+
+    it("logs an aborted upload at warn", async () => {
+      const aborted = (contentType: string, first: string) =>
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode(first));
+          },
+          pull(controller) {
+            controller.error(new Error("aborted"));
+          },
+        });
+      const boundary = "tapeline-abort-boundary";
+      const multipartHead =
+        `--${boundary}\r\nContent-Disposition: form-data; name="format"\r\n\r\nhmda\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\n` +
+        HMDA;
+      const cases = [
+        { query: "format=hmda&fileName=a.txt", type: "application/octet-stream", first: HMDA },
+        { query: "", type: `multipart/form-data; boundary=${boundary}`, first: multipartHead },
+      ];
+      for (const { query, type, first } of cases) {
+        const logged = api.logLines.length;
+        const response = await upload(tenantId, query, aborted(type, first), { "Content-Type": type });
+        expect(response.status).toBe(400);
+        expect(((await response.json()) as ErrorBody).error.code).toBe("REQUEST_ABORTED");
+        const lines = api.logLines.slice(logged).map((line) => JSON.parse(line) as { level: number; msg: string });
+        expect(lines.filter((line) => line.level >= 50)).toEqual([]);
+        expect(lines.find((line) => line.level === 40)?.msg).toBe("request aborted by the client");
+      }
+      await expectNothingStored(tenantId);
+    });
+
+    it("names the upload limit setting in a 413", async () => {
+      const response = await upload(
+        tenantId,
+        "format=hmda&fileName=big.txt",
+        streamOf("y".repeat(UPLOAD_LIMIT * 3)),
+      );
+      expect(response.status).toBe(413);
+      const message = ((await response.json()) as ErrorBody).error.message;
+      expect(message).toContain("TAPELINE_MAX_UPLOAD_BYTES");
+      expect(message).toContain(String(UPLOAD_LIMIT));
+    });
+
     it("rejects multipart whose mapping follows the file", async () => {
       const form = new FormData();
       form.append("format", "csv");
