@@ -304,6 +304,13 @@ describe("POST /v1/imports", () => {
       await expectNothingStored(tenantId);
     });
 
+    it("names a received format in upper case", async () => {
+      const response = await upload(tenantId, "format=HMDA&fileName=l.txt", HMDA);
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as ErrorBody).error.message).toContain('"HMDA"');
+      await expectNothingStored(tenantId);
+    });
+
     it("rejects a raw body without fileName", async () => {
       const response = await upload(tenantId, "format=hmda", HMDA);
       expect(response.status).toBe(400);
