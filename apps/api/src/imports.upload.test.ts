@@ -280,6 +280,20 @@ describe("POST /v1/imports", () => {
       await expectNothingStored(tenantId);
     });
 
+    it("rejects reserved mapping column names", async () => {
+      for (const column of ["__proto__", "constructor", "prototype"]) {
+        const text = `{${JSON.stringify(column)}:"loan_amount","Loan ID":"loan_identifier"}`;
+        const query = `format=csv&fileName=t.csv&mapping=${encodeURIComponent(text)}`;
+        const response = await upload(tenantId, query, CSV);
+        expect(response.status, column).toBe(400);
+        const error = ((await response.json()) as ErrorBody).error;
+        expect(error.code, column).toBe("INVALID_MAPPING");
+        expect(error.message, column).toContain(JSON.stringify(column));
+      }
+      expect(({} as Record<string, unknown>).loan_amount).toBeUndefined();
+      await expectNothingStored(tenantId);
+    });
+
     it("rejects a mapping that is not JSON", async () => {
       const response = await upload(tenantId, "format=csv&fileName=t.csv&mapping=%7Bnope", CSV);
       expect(response.status).toBe(400);

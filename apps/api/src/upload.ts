@@ -79,7 +79,11 @@ function fileTooLarge(bytes: string, limit: number): ApiError {
   );
 }
 
-/** Parses the mapping parameter: a JSON object of CSV header column → field key. */
+/**
+ * Parses the mapping parameter: a JSON object of CSV header column → field
+ * key. JSON.parse defines every key as an own property, so `__proto__`
+ * stays a key for createImport to reject and never sets a prototype.
+ */
 function parseMapping(text: string | undefined): Record<string, string> | undefined {
   if (text === undefined || text.trim() === "") return undefined;
   let value: unknown;

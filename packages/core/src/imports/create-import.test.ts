@@ -96,6 +96,15 @@ describe("createImport rejections", () => {
     expect(await filesUnder(root)).toEqual([]);
   });
 
+  it("rejects a __proto__ mapping column", async () => {
+    const mapping = JSON.parse('{"__proto__":"loan_amount","Loan ID":"loan_identifier"}') as Record<
+      string,
+      string
+    >;
+    const input = { fileName: "a.csv", format: "csv" as const, content: Buffer.from("a\n1\n"), mapping };
+    expect(await codeOf(createImport(unusedDatabase, storage, TENANT, input, "u"))).toBe("INVALID_MAPPING");
+  });
+
   it("rejects a file name of only a directory", async () => {
     const input = { fileName: "tapes/", format: "hmda" as const, content: Buffer.from("x") };
     expect(await codeOf(createImport(unusedDatabase, storage, TENANT, input, "u"))).toBe(

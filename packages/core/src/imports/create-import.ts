@@ -62,6 +62,31 @@ const fileNameSchema = z
       .regex(/^[^\u0000-\u001f\u007f]*$/, "must not contain control characters"),
   );
 
+/**
+ * Object property names that a plain object assignment treats specially
+ * (`__proto__` sets the prototype) or that shadow Object.prototype members.
+ * A header with one of these names is rejected rather than silently lost.
+ */
+const RESERVED_COLUMN_NAMES = new Set(["__proto__", "constructor", "prototype"]);
+
+/**
+ * Rejects a mapping whose column names include `__proto__`, `constructor`
+ * or `prototype`. Call it on the parsed JSON before copying the mapping,
+ * because a copy by assignment drops a `__proto__` key.
+ */
+export function rejectReservedColumnNames(mapping: object): void {
+  for (const column of Object.keys(mapping)) {
+    if (RESERVED_COLUMN_NAMES.has(column.trim())) {
+      reject(
+        "INVALID_MAPPING",
+        `Invalid mapping column ${JSON.stringify(column)}: __proto__, constructor and ` +
+          "prototype are not accepted as CSV header names. Rename the column in the tape.",
+        { column },
+      );
+    }
+  }
+}
+
 const requestSchema = z.object({
   fileName: fileNameSchema,
   format: z.enum(["hmda", "csv"]),
@@ -138,6 +163,9 @@ export function validateMapping(mapping: Record<string, string>): MappingEntry[]
 }
 
 function parseRequest(input: CreateImportInput) {
+  if (typeof input.mapping === "object" && input.mapping !== null) {
+    rejectReservedColumnNames(input.mapping);
+  }
   const parsed = requestSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
