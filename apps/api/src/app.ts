@@ -3,11 +3,10 @@
 // public entry: it re-exports what the launcher needs.
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { requestId } from "hono/request-id";
 import type { z } from "zod";
 import { type AppBindings, type AppDependencies, type App } from "./context.ts";
 import { ApiError, errorResponse, handleError } from "./errors.ts";
-import { authenticate, requestLog, requireAuth } from "./middleware.ts";
+import { assignRequestId, authenticate, requestLog, requireAuth } from "./middleware.ts";
 import { registerDocumentRoutes } from "./routes/documents.ts";
 import { registerEvidenceRoutes } from "./routes/evidence.ts";
 import { registerImportRoutes } from "./routes/imports.ts";
@@ -56,7 +55,7 @@ const healthRoute = createRoute({
 export function createApp(deps: AppDependencies): App {
   const app: App = new OpenAPIHono<AppBindings>({ defaultHook: rejectInvalidParameters });
 
-  app.use("*", requestId());
+  app.use("*", assignRequestId);
   app.use("/v1/*", authenticate(deps.auth));
   app.use("*", requestLog(deps.logger));
   app.use("/v1/*", requireAuth);

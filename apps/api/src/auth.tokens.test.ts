@@ -150,6 +150,23 @@ describe("API authentication", () => {
     expect(await response.json()).toEqual({ status: "ok" });
   });
 
+  it("replaces an unsafe X-Request-Id", async () => {
+    const token = await api.tokenFor(tenants.tenantB);
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+    for (const unsafe of ["a".repeat(65), "abc=def", "id with space", "<script>"]) {
+      const before = api.logLines.length;
+      const response = await api.app.request("/v1/loans", {
+        headers: { ...bearer(token), "X-Request-Id": unsafe },
+      });
+      expect(response.headers.get("x-request-id"), unsafe).toMatch(uuid);
+      expect(api.logLines.slice(before).join("\n"), unsafe).not.toContain(unsafe);
+    }
+    const kept = await api.app.request("/v1/loans", {
+      headers: { ...bearer(token), "X-Request-Id": "Req_1.2-x" },
+    });
+    expect(kept.headers.get("x-request-id")).toBe("Req_1.2-x");
+  });
+
   it("logs request id and tenant, never the token", async () => {
     const token = await api.tokenFor(tenants.tenantB);
     const before = api.logLines.length;
