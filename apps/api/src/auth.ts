@@ -22,7 +22,7 @@ export const DEVELOPMENT_AUDIENCE = "tapeline-api";
 const JWKS_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
 
 /**
- * Longest time, from now, that an accepted token may stay valid. A token
+ * Maximum remaining lifetime, in seconds, of an accepted token. A token
  * without `exp` is rejected, so a leaked token cannot work forever.
  */
 export const MAX_TOKEN_LIFETIME_SECONDS = 24 * 60 * 60;

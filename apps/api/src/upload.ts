@@ -58,8 +58,9 @@ function multipartParseError(error: Error): ApiError {
 
 /**
  * Picks the error to report when the import of a multipart file fails. A
- * truncated body fails the file stream too, so its parser error is the
- * cause to name; a body that stopped arriving is reported as aborted.
+ * truncated body fails the file stream too, so the parser error is the
+ * cause to name. A body that stopped arriving stays a body error, which
+ * receiveUpload reports as aborted.
  */
 function importFailure(error: unknown, parserError: Error | undefined): unknown {
   if (typeof error === "object" && error !== null && bodyErrors.has(error)) return error;
