@@ -2,11 +2,11 @@
 // with app.request() and the launcher can serve it. Also the package's
 // public entry: it re-exports what the launcher needs.
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
-import { requestId } from "hono/request-id";
+import type { Context } from "hono";
 import type { z } from "zod";
 import { type AppBindings, type AppDependencies, type App } from "./context.ts";
 import { ApiError, errorResponse, handleError } from "./errors.ts";
-import { authenticate, requestLog, requireAuth } from "./middleware.ts";
+import { assignRequestId, authenticate, requestLog, requireAuth } from "./middleware.ts";
 import { registerDocumentRoutes } from "./routes/documents.ts";
 import { registerEvidenceRoutes } from "./routes/evidence.ts";
 import { registerImportRoutes } from "./routes/imports.ts";
@@ -24,16 +24,22 @@ interface ValidationFailure {
   error?: z.ZodError;
 }
 
+/** Longest part of a rejected value quoted back in an error message. */
+const QUOTED_VALUE_LENGTH = 40;
+
 /**
  * Turns the first zod issue of a path or query parameter into a 400 that
- * names the parameter. Path parameters are ids, so their code is INVALID_ID.
+ * names the parameter and the value received. Path parameters are ids, so
+ * their code is INVALID_ID.
  */
-function rejectInvalidParameters(result: ValidationFailure): void {
+function rejectInvalidParameters(result: ValidationFailure, c: Context): void {
   if (result.success || !result.error) return;
   const issue = result.error.issues[0];
   const name = String(issue?.path[0] ?? result.target);
   const code = result.target === "param" ? "INVALID_ID" : "INVALID_PARAMETER";
-  throw new ApiError(400, code, `Invalid ${name}: ${issue?.message ?? "invalid value"}.`);
+  const value = result.target === "query" ? c.req.query(name) : c.req.param(name);
+  const quoted = value === undefined ? "" : ` ${JSON.stringify(value.slice(0, QUOTED_VALUE_LENGTH))}`;
+  throw new ApiError(400, code, `Invalid ${name}${quoted}: ${issue?.message ?? "invalid value"}.`);
 }
 
 const healthRoute = createRoute({
@@ -49,7 +55,7 @@ const healthRoute = createRoute({
 export function createApp(deps: AppDependencies): App {
   const app: App = new OpenAPIHono<AppBindings>({ defaultHook: rejectInvalidParameters });
 
-  app.use("*", requestId());
+  app.use("*", assignRequestId);
   app.use("/v1/*", authenticate(deps.auth));
   app.use("*", requestLog(deps.logger));
   app.use("/v1/*", requireAuth);

@@ -91,6 +91,32 @@ describe("JWKS token verification", () => {
     expect(error.status).toBe(401);
   });
 
+  it("rejects a token without exp", async () => {
+    const token = await new SignJWT({ tenant_id: TENANT })
+      .setProtectedHeader({ alg: "ES256", kid: "key-1" })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setSubject("alice@example.com")
+      .sign(privateKey);
+    const error = await rejection(production(good.url).verify(token));
+    expect(error.status).toBe(401);
+    expect(error.code).toBe("INVALID_TOKEN");
+    expect(error.message).toContain("exp");
+  });
+
+  it("rejects a sub with a NUL character", async () => {
+    const token = await new SignJWT({ tenant_id: TENANT })
+      .setProtectedHeader({ alg: "ES256", kid: "key-1" })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setSubject("alice\u0000@example.com")
+      .setExpirationTime("5m")
+      .sign(privateKey);
+    const error = await rejection(production(good.url).verify(token));
+    expect(error.status).toBe(401);
+    expect(error.message).toContain("sub claim");
+  });
+
   it("reports an unreachable key set as 503", async () => {
     const error = await rejection(production(failing.url).verify(await sign(privateKey, { tenant_id: TENANT })));
     expect(error.status).toBe(503);

@@ -65,6 +65,36 @@ describe("API authentication", () => {
     expect(message).toMatch(/expired/);
   });
 
+  it("rejects a token without exp", async () => {
+    const token = await new SignJWT({ tenant_id: tenants.tenantA })
+      .setProtectedHeader({ alg: "HS256" })
+      .setIssuer(DEVELOPMENT_ISSUER)
+      .setAudience(DEVELOPMENT_AUDIENCE)
+      .setSubject("user@example.com")
+      .sign(new TextEncoder().encode(TEST_SECRET));
+    const message = await expect401(bearer(token), "INVALID_TOKEN");
+    expect(message).toMatch(/no exp claim/);
+  });
+
+  it("rejects a token valid for two days", async () => {
+    const twoDays = Math.floor(Date.now() / 1000) + 2 * 24 * 60 * 60;
+    const token = await signWith(TEST_SECRET, { tenant_id: tenants.tenantA }, twoDays);
+    const message = await expect401(bearer(token), "INVALID_TOKEN");
+    expect(message).toMatch(/exp claim/);
+  });
+
+  it("rejects control characters in sub", async () => {
+    for (const sub of ["user\u0000@example.com", "user\n@example.com", "user\u009b"]) {
+      const token = await signDevelopmentToken({
+        secret: TEST_SECRET,
+        tenantId: tenants.tenantA,
+        subject: sub,
+      });
+      const message = await expect401(bearer(token), "INVALID_TOKEN");
+      expect(message).toMatch(/sub claim/);
+    }
+  });
+
   it("rejects a token without tenant_id", async () => {
     const token = await signWith(TEST_SECRET, {});
     const message = await expect401(bearer(token), "INVALID_TOKEN");
@@ -118,6 +148,23 @@ describe("API authentication", () => {
     const response = await api.app.request("/healthz");
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: "ok" });
+  });
+
+  it("replaces an unsafe X-Request-Id", async () => {
+    const token = await api.tokenFor(tenants.tenantB);
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+    for (const unsafe of ["a".repeat(65), "abc=def", "id with space", "<script>"]) {
+      const before = api.logLines.length;
+      const response = await api.app.request("/v1/loans", {
+        headers: { ...bearer(token), "X-Request-Id": unsafe },
+      });
+      expect(response.headers.get("x-request-id"), unsafe).toMatch(uuid);
+      expect(api.logLines.slice(before).join("\n"), unsafe).not.toContain(unsafe);
+    }
+    const kept = await api.app.request("/v1/loans", {
+      headers: { ...bearer(token), "X-Request-Id": "Req_1.2-x" },
+    });
+    expect(kept.headers.get("x-request-id")).toBe("Req_1.2-x");
   });
 
   it("logs request id and tenant, never the token", async () => {

@@ -21,6 +21,16 @@ export const DEVELOPMENT_AUDIENCE = "tapeline-api";
 /** Asymmetric algorithms accepted from a JWKS. HS* is rejected, so a public key cannot serve as an HMAC secret. */
 const JWKS_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
 
+/**
+ * Maximum remaining lifetime, in seconds, of an accepted token. A token
+ * without `exp` is rejected, so a leaked token cannot work forever.
+ */
+export const MAX_TOKEN_LIFETIME_SECONDS = 24 * 60 * 60;
+
+/** Control characters (C0, DEL and C1), which an actor name must not contain. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+
 export interface Principal {
   tenantId: string;
   /** The token's `sub`: recorded as the actor on audits and created_by columns. */
@@ -56,6 +66,9 @@ function toAuthError(error: unknown, remoteKeys: boolean): ApiError {
     return invalidToken("The bearer token's signature is invalid.", error);
   }
   if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.reason === "missing") {
+      return invalidToken(`The bearer token has no ${error.claim} claim: request a token that expires.`, error);
+    }
     return invalidToken(`The bearer token's ${error.claim} claim is invalid: ${error.reason}.`, error);
   }
   // jose throws its base JOSEError for a non-200 JWKS response.
@@ -96,7 +109,21 @@ function toPrincipal(payload: JWTPayload): Principal {
   if (typeof payload.sub !== "string" || payload.sub.trim() === "") {
     throw invalidToken("The bearer token has no sub claim naming the user.");
   }
+  if (CONTROL_CHARACTERS.test(payload.sub)) {
+    throw invalidToken("The bearer token's sub claim contains control characters: request a token whose sub is a plain user name.");
+  }
   return { tenantId, actor: payload.sub };
+}
+
+/** Rejects a token whose `exp` lies further ahead than MAX_TOKEN_LIFETIME_SECONDS. */
+function rejectLongLifetime(payload: JWTPayload): void {
+  const now = Math.floor(Date.now() / 1000);
+  if (payload.exp !== undefined && payload.exp - now > MAX_TOKEN_LIFETIME_SECONDS) {
+    throw invalidToken(
+      `The bearer token's exp claim is more than ${MAX_TOKEN_LIFETIME_SECONDS} seconds ` +
+        "ahead: request a token with a shorter lifetime.",
+    );
+  }
 }
 
 /** Creates the verifier for the configured mode. */
@@ -105,10 +132,20 @@ export function createAuthenticator(config: AuthConfig): Authenticator {
   let options: Parameters<typeof jwtVerify>[2];
   if (config.mode === "development") {
     key = new TextEncoder().encode(config.secret);
-    options = { algorithms: ["HS256"], issuer: DEVELOPMENT_ISSUER, audience: DEVELOPMENT_AUDIENCE };
+    options = {
+      algorithms: ["HS256"],
+      issuer: DEVELOPMENT_ISSUER,
+      audience: DEVELOPMENT_AUDIENCE,
+      requiredClaims: ["exp"],
+    };
   } else {
     key = createRemoteJWKSet(new URL(config.jwksUrl));
-    options = { algorithms: JWKS_ALGORITHMS, issuer: config.issuer, audience: config.audience };
+    options = {
+      algorithms: JWKS_ALGORITHMS,
+      issuer: config.issuer,
+      audience: config.audience,
+      requiredClaims: ["exp"],
+    };
   }
 
   return {
@@ -118,6 +155,7 @@ export function createAuthenticator(config: AuthConfig): Authenticator {
           typeof key === "function"
             ? await jwtVerify(token, key, options)
             : await jwtVerify(token, key, options);
+        rejectLongLifetime(payload);
         return toPrincipal(payload);
       } catch (error) {
         throw toAuthError(error, config.mode === "production");

@@ -23,6 +23,24 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * The request body stopped arriving: the client disconnected or the
+ * connection failed mid-upload. Logged at warn, because no server fault
+ * is involved and the client will rarely read the response.
+ */
+export class RequestAbortedError extends ApiError {
+  constructor(cause: unknown) {
+    super(
+      400,
+      "REQUEST_ABORTED",
+      "The request body ended before it was complete: the connection closed mid-upload.",
+      {},
+      { cause },
+    );
+    this.name = "RequestAbortedError";
+  }
+}
+
 export interface ErrorBody {
   error: { code: string; message: string };
 }
@@ -116,11 +134,16 @@ export function errorResponse(c: Context, error: ApiError): Response {
 
 /** Returns the JSON error response for any thrown value, logging unexpected ones. */
 export function handleError(error: unknown, c: Context, logger: Logger): Response {
+  const requestId = c.get("requestId") as string | undefined;
+  const tenantId = c.get("tenantId") as string | undefined;
+  if (error instanceof RequestAbortedError) {
+    const cause = error.cause instanceof Error ? error.cause.message : String(error.cause);
+    logger.warn({ requestId, tenantId, cause }, "request aborted by the client");
+    return errorResponse(c, error);
+  }
   const known = fromDomainError(error);
   if (known) return errorResponse(c, known);
 
-  const requestId = c.get("requestId") as string | undefined;
-  const tenantId = c.get("tenantId") as string | undefined;
   const fields = { requestId, tenantId, ...safeErrorFields(error) };
   const sqlState = databaseErrorOf(error)?.code;
   if (sqlState && isBadInputSqlState(sqlState)) {

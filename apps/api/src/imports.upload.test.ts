@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventOutbox, importErrors, importMappings, imports, eq } from "@tapeline/db";
@@ -280,6 +280,20 @@ describe("POST /v1/imports", () => {
       await expectNothingStored(tenantId);
     });
 
+    it("rejects reserved mapping column names", async () => {
+      for (const column of ["__proto__", "constructor", "prototype"]) {
+        const text = `{${JSON.stringify(column)}:"loan_amount","Loan ID":"loan_identifier"}`;
+        const query = `format=csv&fileName=t.csv&mapping=${encodeURIComponent(text)}`;
+        const response = await upload(tenantId, query, CSV);
+        expect(response.status, column).toBe(400);
+        const error = ((await response.json()) as ErrorBody).error;
+        expect(error.code, column).toBe("INVALID_MAPPING");
+        expect(error.message, column).toContain(JSON.stringify(column));
+      }
+      expect(({} as Record<string, unknown>).loan_amount).toBeUndefined();
+      await expectNothingStored(tenantId);
+    });
+
     it("rejects a mapping that is not JSON", async () => {
       const response = await upload(tenantId, "format=csv&fileName=t.csv&mapping=%7Bnope", CSV);
       expect(response.status).toBe(400);
@@ -304,6 +318,13 @@ describe("POST /v1/imports", () => {
       await expectNothingStored(tenantId);
     });
 
+    it("names a received format in upper case", async () => {
+      const response = await upload(tenantId, "format=HMDA&fileName=l.txt", HMDA);
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as ErrorBody).error.message).toContain('"HMDA"');
+      await expectNothingStored(tenantId);
+    });
+
     it("rejects a raw body without fileName", async () => {
       const response = await upload(tenantId, "format=hmda", HMDA);
       expect(response.status).toBe(400);
@@ -320,6 +341,66 @@ describe("POST /v1/imports", () => {
       await expectNothingStored(tenantId);
     });
 
+    it("rejects a truncated multipart body", async () => {
+      const boundary = "tapeline-test-boundary";
+      const head =
+        `--${boundary}\r\nContent-Disposition: form-data; name="format"\r\n\r\nhmda\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="cut.txt"\r\n\r\n`;
+      for (const body of [head + HMDA, head.slice(0, 60)]) {
+        const response = await upload(tenantId, "", body, {
+          "Content-Type": `multipart/form-data; boundary=${boundary}`,
+        });
+        expect(response.status).toBe(400);
+        const error = ((await response.json()) as ErrorBody).error;
+        expect(error.code).toBe("INVALID_MULTIPART");
+        expect(error.message).toContain("ended early");
+      }
+      await expectNothingStored(tenantId);
+    });
+
+    it("logs an aborted upload at warn", async () => {
+      const aborted = (contentType: string, first: string) =>
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode(first));
+          },
+          pull(controller) {
+            controller.error(new Error("aborted"));
+          },
+        });
+      const boundary = "tapeline-abort-boundary";
+      const multipartHead =
+        `--${boundary}\r\nContent-Disposition: form-data; name="format"\r\n\r\nhmda\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\n` +
+        HMDA;
+      const cases = [
+        { query: "format=hmda&fileName=a.txt", type: "application/octet-stream", first: HMDA },
+        { query: "", type: `multipart/form-data; boundary=${boundary}`, first: multipartHead },
+      ];
+      for (const { query, type, first } of cases) {
+        const logged = api.logLines.length;
+        const response = await upload(tenantId, query, aborted(type, first), { "Content-Type": type });
+        expect(response.status).toBe(400);
+        expect(((await response.json()) as ErrorBody).error.code).toBe("REQUEST_ABORTED");
+        const lines = api.logLines.slice(logged).map((line) => JSON.parse(line) as { level: number; msg: string });
+        expect(lines.filter((line) => line.level >= 50)).toEqual([]);
+        expect(lines.find((line) => line.level === 40)?.msg).toBe("request aborted by the client");
+      }
+      await expectNothingStored(tenantId);
+    });
+
+    it("names the upload limit setting in a 413", async () => {
+      const response = await upload(
+        tenantId,
+        "format=hmda&fileName=big.txt",
+        streamOf("y".repeat(UPLOAD_LIMIT * 3)),
+      );
+      expect(response.status).toBe(413);
+      const message = ((await response.json()) as ErrorBody).error.message;
+      expect(message).toContain("TAPELINE_MAX_UPLOAD_BYTES");
+      expect(message).toContain(String(UPLOAD_LIMIT));
+    });
+
     it("rejects multipart whose mapping follows the file", async () => {
       const form = new FormData();
       form.append("format", "csv");
@@ -334,10 +415,12 @@ describe("POST /v1/imports", () => {
     });
 
     it("rejects a tenant that does not exist and removes the file", async () => {
-      const response = await upload(randomUUID(), "format=hmda&fileName=l.txt", HMDA);
+      const missing = randomUUID();
+      const response = await upload(missing, "format=hmda&fileName=l.txt", HMDA);
       expect(response.status).toBe(403);
       expect(((await response.json()) as ErrorBody).error.code).toBe("TENANT_NOT_FOUND");
       expect(await api.storedFiles()).toEqual([]);
+      expect(await readdir(api.storageDir)).not.toContain(missing);
     });
   });
 });

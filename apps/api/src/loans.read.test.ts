@@ -116,6 +116,15 @@ describe("GET /v1/loans", () => {
     }
   });
 
+  it("rejects a limit not in plain decimal", async () => {
+    for (const limit of ["1e2", "0x10", "%2B5", "%205", "5.0"]) {
+      const response = await get(tenants.tenantA, `/v1/loans?limit=${limit}`);
+      expect(response.status, `limit=${limit}`).toBe(400);
+      const message = ((await response.json()) as ErrorBody).error.message;
+      expect(message, `limit=${limit}`).toContain(JSON.stringify(decodeURIComponent(limit)));
+    }
+  });
+
   it("rejects an unknown sort", async () => {
     const response = await get(tenants.tenantA, "/v1/loans?sort=amount");
     expect(response.status).toBe(400);

@@ -1,12 +1,29 @@
-// Request middleware: bearer-token authentication and the request log.
+// Request middleware: the request id, bearer-token authentication and the
+// request log.
 // Authentication runs before the first log line, so both lines carry the
 // tenant. A failure is only recorded there and raised later by requireAuth,
 // so a rejected request is still logged in and out.
+import { randomUUID } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
 import type { Logger } from "@tapeline/db";
 import type { Authenticator } from "./auth.ts";
 import type { AppBindings } from "./context.ts";
 import { ApiError } from "./errors.ts";
+
+/**
+ * A client-chosen request id that is safe to repeat in logs and error
+ * messages. Any other value is replaced by a generated UUID.
+ */
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Sets the request id from X-Request-Id when it is safe, else a new UUID, and returns it in the response header. */
+export const assignRequestId: MiddlewareHandler<AppBindings> = async (c, next) => {
+  const header = c.req.header("x-request-id");
+  const id = header !== undefined && CLIENT_REQUEST_ID.test(header) ? header : randomUUID();
+  c.set("requestId", id);
+  c.header("X-Request-Id", id);
+  await next();
+};
 
 const BEARER = /^Bearer[ \t]+([A-Za-z0-9\-_.~+/]+=*)[ \t]*$/i;
 

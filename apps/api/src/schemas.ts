@@ -19,12 +19,14 @@ function idParameter(name: string) {
     .openapi({ param: { name, in: "path" }, format: "uuid" });
 }
 
+/** A page size written as plain decimal digits; `1e2` and `0x10` are rejected. */
 function limitParameter(name: string) {
-  return z.coerce
-    .number({ error: "expected a whole number" })
-    .int({ error: "expected a whole number" })
-    .min(1, { error: `expected 1 to ${MAX_PAGE_SIZE}` })
-    .max(MAX_PAGE_SIZE, { error: `expected 1 to ${MAX_PAGE_SIZE}` })
+  const range = `expected a whole number from 1 to ${MAX_PAGE_SIZE}`;
+  return z
+    .string()
+    .regex(/^[0-9]{1,9}$/, { error: range })
+    .transform(Number)
+    .pipe(z.number().min(1, { error: range }).max(MAX_PAGE_SIZE, { error: range }))
     .optional()
     .openapi({ param: { name, in: "query" }, type: "integer", example: 50 });
 }

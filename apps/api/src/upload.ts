@@ -7,11 +7,16 @@ import { Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import busboy from "busboy";
 import type { Context } from "hono";
-import { createImport, type CreateImportInput, type CreatedImport } from "@tapeline/core/imports";
+import {
+  ImportRequestError,
+  createImport,
+  type CreateImportInput,
+  type CreatedImport,
+} from "@tapeline/core/imports";
 import type { FileStorage } from "@tapeline/core/storage";
 import type { AppDatabase } from "@tapeline/db";
 import type { Principal } from "./auth.ts";
-import { ApiError } from "./errors.ts";
+import { ApiError, RequestAbortedError } from "./errors.ts";
 
 export interface UploadQuery {
   format?: "hmda" | "csv";
@@ -36,7 +41,50 @@ function invalidMultipart(message: string): ApiError {
   return new ApiError(400, "INVALID_MULTIPART", message);
 }
 
-/** Parses the mapping parameter: a JSON object of CSV header column → field key. */
+/** Errors raised while reading a request body: the client aborted or the connection failed. */
+const bodyErrors = new WeakSet<object>();
+
+/** busboy's messages for a body that stops before its closing boundary. */
+const TRUNCATION_MESSAGES = new Set(["Unexpected end of form", "Unexpected end of file"]);
+
+function multipartParseError(error: Error): ApiError {
+  if (TRUNCATION_MESSAGES.has(error.message)) {
+    return invalidMultipart(
+      "The multipart body ended early, before its closing boundary: send the whole body.",
+    );
+  }
+  return invalidMultipart(`The multipart body could not be parsed: ${error.message}.`);
+}
+
+/**
+ * Picks the error to report when the import of a multipart file fails. A
+ * truncated body fails the file stream too, so the parser error is the
+ * cause to name. A body that stopped arriving stays a body error, which
+ * receiveUpload reports as aborted.
+ */
+function importFailure(error: unknown, parserError: Error | undefined): unknown {
+  if (typeof error === "object" && error !== null && bodyErrors.has(error)) return error;
+  if (parserError) return multipartParseError(parserError);
+  if (error instanceof Error && TRUNCATION_MESSAGES.has(error.message)) {
+    return multipartParseError(error);
+  }
+  return error;
+}
+
+function fileTooLarge(bytes: string, limit: number): ApiError {
+  return new ApiError(
+    413,
+    "FILE_TOO_LARGE",
+    `The ${bytes} exceeds the upload limit of ${limit} bytes (TAPELINE_MAX_UPLOAD_BYTES): ` +
+      "split the tape into smaller files or raise TAPELINE_MAX_UPLOAD_BYTES.",
+  );
+}
+
+/**
+ * Parses the mapping parameter: a JSON object of CSV header column → field
+ * key. JSON.parse defines every key as an own property, so `__proto__`
+ * stays a key for createImport to reject and never sets a prototype.
+ */
 function parseMapping(text: string | undefined): Record<string, string> | undefined {
   if (text === undefined || text.trim() === "") return undefined;
   let value: unknown;
@@ -67,22 +115,21 @@ function parseFormat(value: string | undefined, where: string): "hmda" | "csv" {
   );
 }
 
-function rejectOversizedLength(c: Context, limit: number): void {
+/** Rejects a Content-Length over the upload limit plus `overheadBytes` of framing. */
+function rejectOversizedLength(c: Context, limit: number, overheadBytes = 0): void {
   const header = c.req.header("content-length");
   if (header === undefined || !/^\d+$/.test(header)) return;
-  if (Number(header) > limit) {
-    throw new ApiError(
-      413,
-      "FILE_TOO_LARGE",
-      `The request body of ${header} bytes exceeds the limit of ${limit} bytes: split ` +
-        "the tape into smaller files or raise the configured upload limit.",
-    );
+  if (Number(header) > limit + overheadBytes) {
+    throw fileTooLarge(`request body of ${header} bytes`, limit);
   }
 }
 
 function bodyStream(c: Context): Readable | Uint8Array {
   const body = c.req.raw.body;
-  return body ? Readable.fromWeb(body as NodeReadableStream<Uint8Array>) : new Uint8Array();
+  if (!body) return new Uint8Array();
+  const stream = Readable.fromWeb(body as NodeReadableStream<Uint8Array>);
+  stream.once("error", (error) => bodyErrors.add(error));
+  return stream;
 }
 
 async function receiveRawBody(c: Context, upload: UploadContext, query: UploadQuery) {
@@ -148,7 +195,7 @@ function receiveMultipart(
   upload: UploadContext,
   query: UploadQuery,
 ): Promise<CreatedImport> {
-  rejectOversizedLength(c, upload.maxUploadBytes + MULTIPART_OVERHEAD_BYTES);
+  rejectOversizedLength(c, upload.maxUploadBytes, MULTIPART_OVERHEAD_BYTES);
   const source = bodyStream(c);
   if (!(source instanceof Readable)) throw invalidMultipart("The multipart body is empty.");
   const { principal } = upload;
@@ -162,6 +209,7 @@ function receiveMultipart(
       if (value !== undefined) fields.set(name, value);
     }
     let pending: Promise<CreatedImport> | undefined;
+    let parserError: Error | undefined;
     let settled = false;
 
     const fail = (error: unknown) => {
@@ -209,7 +257,7 @@ function receiveMultipart(
         },
         (error: unknown) => {
           stream.resume();
-          fail(error);
+          fail(importFailure(error, parserError));
         },
       );
     });
@@ -217,9 +265,10 @@ function receiveMultipart(
     parser.on("fieldsLimit", () =>
       failBeforeFile(invalidMultipart(`More than ${MAX_FIELDS} fields: send format, fileName, mapping and file.`)),
     );
-    parser.on("error", (error: Error) =>
-      failBeforeFile(invalidMultipart(`The multipart body could not be parsed: ${error.message}.`)),
-    );
+    parser.on("error", (error: Error) => {
+      parserError = error;
+      failBeforeFile(multipartParseError(error));
+    });
     parser.on("close", () =>
       failBeforeFile(invalidMultipart("The multipart body has no part named file: attach the tape as the file field.")),
     );
@@ -241,8 +290,24 @@ export async function receiveUpload(
   query: UploadQuery,
 ): Promise<CreatedImport> {
   const contentType = c.req.header("content-type") ?? "";
-  if (/^multipart\/form-data/i.test(contentType)) return receiveMultipart(c, upload, query);
-  // Any other type, including the application/x-www-form-urlencoded that
-  // `curl --data-binary` sends by default, is the raw file.
-  return receiveRawBody(c, upload, query);
+  try {
+    if (/^multipart\/form-data/i.test(contentType)) {
+      return await receiveMultipart(c, upload, query);
+    }
+    // Any other type, including the application/x-www-form-urlencoded that
+    // `curl --data-binary` sends by default, is the raw file.
+    return await receiveRawBody(c, upload, query);
+  } catch (error) {
+    throw translateUploadError(error, upload.maxUploadBytes);
+  }
+}
+
+function translateUploadError(error: unknown, limit: number): unknown {
+  if (typeof error === "object" && error !== null && bodyErrors.has(error)) {
+    return new RequestAbortedError(error);
+  }
+  if (error instanceof ImportRequestError && error.code === "FILE_TOO_LARGE") {
+    return fileTooLarge("uploaded file", limit);
+  }
+  return error;
 }

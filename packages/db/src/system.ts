@@ -4,12 +4,24 @@
 import postgres from "postgres";
 import { z } from "zod";
 import { TapelineError } from "./errors.ts";
+import { GLOBAL_TENANT_ID } from "./schema/tenants.ts";
 
 export interface TenantRecord {
   id: string;
   slug: string;
   name: string;
   createdAt: Date;
+}
+
+/** Slug of the nil-UUID pseudo-tenant that owns global QC rules. */
+const GLOBAL_TENANT_SLUG = "global";
+
+function reservedSlug(slug: string): TapelineError {
+  return new TapelineError(
+    "RESERVED_TENANT_SLUG",
+    `Invalid tenant slug ${JSON.stringify(slug)}: it is reserved for the pseudo-tenant ` +
+      `${GLOBAL_TENANT_ID} that owns global QC rules. Choose another slug.`,
+  );
 }
 
 const slugSchema = z
@@ -23,7 +35,10 @@ export class SystemDatabase {
     this.#sql = postgres(adminUrl, { max: 2, onnotice: () => {} });
   }
 
-  /** Creates a tenant, or renames the one with this slug; returns its id. */
+  /**
+   * Creates a tenant, or renames the one with this slug; returns its id.
+   * The global pseudo-tenant (slug `global`, nil UUID) is never renamed.
+   */
   async createTenant(slug: string, name: string): Promise<string> {
     const parsed = slugSchema.safeParse(slug);
     if (!parsed.success) {
@@ -32,10 +47,17 @@ export class SystemDatabase {
         `Invalid tenant slug ${JSON.stringify(slug)}: use ${parsed.error.issues[0]?.message}.`,
       );
     }
-    const [row] = await this.#sql<{ id: string }[]>`
-      select app.create_tenant(${slug}, ${name}) as id`;
-    if (!row) throw new Error("app.create_tenant returned no row");
-    return row.id;
+    if (slug === GLOBAL_TENANT_SLUG) throw reservedSlug(slug);
+
+    return this.#sql.begin(async (sql) => {
+      const [row] = await sql<{ id: string }[]>`
+        select app.create_tenant(${slug}, ${name}) as id`;
+      if (!row) throw new Error("app.create_tenant returned no row");
+      // Another slug may name the nil-UUID row if it was changed by hand;
+      // throwing here rolls the rename back.
+      if (row.id === GLOBAL_TENANT_ID) throw reservedSlug(slug);
+      return row.id;
+    });
   }
 
   async listTenants(): Promise<TenantRecord[]> {

@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CliEnv } from "./env.ts";
 import { readImportArguments } from "./import.ts";
-import { UsageError } from "./usage.ts";
+import { CommandError, UsageError } from "./usage.ts";
 
 const TENANT = "3f2b1c9e-8d4a-4e6b-9c1d-2a7f5e8b0c31";
 
@@ -56,6 +56,20 @@ describe("readImportArguments", () => {
     expect(csv.mapping).toEqual({ "Loan Number": "loan_identifier" });
   });
 
+  it("reads an inline JSON mapping", async () => {
+    const parsed = await readImportArguments(
+      ["--tenant", TENANT, "tape.csv", "--mapping", '{"Loan Number":"loan_identifier"}'],
+      env,
+    );
+    expect(parsed.mapping).toEqual({ "Loan Number": "loan_identifier" });
+  });
+
+  it("reports a missing file without usage", async () => {
+    const reading = readImportArguments(["--tenant", TENANT, "absent.txt"], env);
+    await expect(reading).rejects.toThrow(CommandError);
+    await expect(reading).rejects.toThrow(/File not found: .*absent\.txt/);
+  });
+
   it.each([
     [["tape.txt"], /Missing --tenant/],
     [
@@ -64,7 +78,18 @@ describe("readImportArguments", () => {
     ],
     [["--tenant", TENANT], /Missing FILE/],
     [["--tenant", TENANT, "a.txt", "b.txt"], /Expected one FILE, got 2/],
-    [["--tenant", TENANT, "absent.txt"], /File not found: .*absent\.txt/],
+    [
+      ["--tenant", "00000000-0000-0000-0000-000000000000", "tape.txt"],
+      /the nil UUID is reserved for global QC rules/,
+    ],
+    [
+      ["--tenant", TENANT, "--mapping", "{\"__proto__\":\"loan_amount\"}", "tape.csv"],
+      /Invalid --mapping \(inline JSON\).*"__proto__"/,
+    ],
+    [
+      ["--tenant", TENANT, "--mapping", "{\"Loan Number\":", "tape.csv"],
+      /Failed to read --mapping \(inline JSON\)/,
+    ],
     [
       ["--tenant", TENANT, "--format", "xml", "tape.txt"],
       /Invalid --format "xml": use hmda or csv/,

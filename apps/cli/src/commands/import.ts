@@ -8,19 +8,21 @@ import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { SingleBar } from "cli-progress";
-import { parseTenantId } from "@tapeline/db";
+import { GLOBAL_TENANT_ID, parseTenantId } from "@tapeline/db";
 import { FIELD_KEYS, FIELDS } from "@tapeline/core/fields";
 import {
+  ImportRequestError,
   listImportErrors,
   processImport,
   createImport,
+  rejectReservedColumnNames,
   type ImportSummary,
 } from "@tapeline/core/imports";
 import { FileStorage } from "@tapeline/core/storage";
 import { z } from "zod";
 import { withDatabase } from "./database.ts";
 import type { CliEnv } from "./env.ts";
-import { UsageError } from "./usage.ts";
+import { CommandError, UsageError } from "./usage.ts";
 
 export interface ImportArguments {
   tenantId: string;
@@ -36,6 +38,11 @@ function readTenantId(value: string | undefined): string {
   if (!value) {
     throw new UsageError(
       "Missing --tenant: pass the tenant's id (list them with `pnpm tapeline tenants list`).",
+    );
+  }
+  if (value.toLowerCase() === GLOBAL_TENANT_ID) {
+    throw new UsageError(
+      `Invalid --tenant ${value}: the nil UUID is reserved for global QC rules and takes no imports; pass a tenant's id (list them with \`pnpm tapeline tenants list\`).`,
     );
   }
   try {
@@ -59,16 +66,35 @@ function readFormat(
   );
 }
 
-async function readMapping(
-  mappingPath: string,
-): Promise<Record<string, string>> {
-  let parsed: unknown;
+/** Reads --mapping: inline JSON when it starts with `{`, else a JSON file relative to `baseDir`. */
+async function readMappingJson(
+  argument: string,
+  baseDir: string,
+): Promise<{ parsed: unknown; source: string }> {
+  const inline = argument.trimStart().startsWith("{");
+  const source = inline ? "(inline JSON)" : path.resolve(baseDir, argument);
   try {
-    parsed = JSON.parse(await readFile(mappingPath, "utf8"));
+    const text = inline ? argument : await readFile(source, "utf8");
+    return { parsed: JSON.parse(text), source };
   } catch (error) {
     throw new UsageError(
-      `Failed to read --mapping ${mappingPath}: ${(error as Error).message}. Check the path and the JSON.`,
+      `Failed to read --mapping ${source}: ${(error as Error).message}. Check the path and the JSON.`,
     );
+  }
+}
+
+async function readMapping(
+  argument: string,
+  baseDir: string,
+): Promise<Record<string, string>> {
+  const { parsed, source: mappingPath } = await readMappingJson(argument, baseDir);
+  if (typeof parsed === "object" && parsed !== null) {
+    try {
+      rejectReservedColumnNames(parsed);
+    } catch (error) {
+      if (!(error instanceof ImportRequestError)) throw error;
+      throw new UsageError(`Invalid --mapping ${mappingPath}: ${error.message}`);
+    }
   }
   const mapping = mappingSchema.safeParse(parsed);
   if (!mapping.success) {
@@ -122,7 +148,7 @@ export async function readImportArguments(
   const filePath = path.resolve(env.invocationDir, positionals[0] ?? "");
   const file = await stat(filePath).catch(() => undefined);
   if (!file?.isFile())
-    throw new UsageError(`File not found: ${filePath}. Check the path.`);
+    throw new CommandError(`File not found: ${filePath}. Check the path.`);
 
   const format = readFormat(values.format, filePath);
   if (values.mapping && format !== "csv") {
@@ -131,7 +157,7 @@ export async function readImportArguments(
     );
   }
   const mapping = values.mapping
-    ? await readMapping(path.resolve(env.invocationDir, values.mapping))
+    ? await readMapping(values.mapping, env.invocationDir)
     : undefined;
   return { tenantId, filePath, format, mapping };
 }
@@ -154,7 +180,7 @@ export async function runImport(args: string[], env: CliEnv): Promise<number> {
       (candidate) => candidate.id === options.tenantId,
     );
     if (!tenant) {
-      throw new UsageError(
+      throw new CommandError(
         `Tenant ${options.tenantId} not found: list tenants with \`pnpm tapeline tenants list\` or create one with \`pnpm tapeline tenants create SLUG NAME\`.`,
       );
     }

@@ -1,12 +1,13 @@
 // Usage text and the error type for bad command-line arguments.
 
 export const USAGE = `Usage:
-  pnpm tapeline import --tenant TENANT_ID FILE [--format hmda|csv] [--mapping MAPPING.json]
+  pnpm tapeline import --tenant TENANT_ID FILE [--format hmda|csv] [--mapping MAPPING.json|JSON]
       Import a loan tape for a tenant and show its progress, counts and first errors.
       --format   hmda (pipe-delimited HMDA filing) or csv (with a header row);
                  defaults to csv for *.csv files and hmda otherwise.
-      --mapping  CSV only: a JSON object from header column to field key,
-                 for example {"Loan Number": "loan_identifier", "Amount": "loan_amount"}.
+      --mapping  CSV only: a JSON file, or an inline JSON object starting with {,
+                 from header column to field key, for example
+                 {"Loan Number": "loan_identifier", "Amount": "loan_amount"}.
   pnpm tapeline tenants list
       List tenants with their ids.
   pnpm tapeline tenants create SLUG NAME
@@ -18,4 +19,12 @@ under TAPELINE_DATA_DIR (the one \`pnpm start\` runs, when it is running).`;
 /** A missing or invalid argument; the CLI prints the message and the usage, and exits with 2. */
 export class UsageError extends Error {
   readonly code = "CLI_USAGE";
+}
+
+/**
+ * A failure while running a valid command, such as a tenant or file that
+ * does not exist; the CLI prints the message without the usage and exits with 1.
+ */
+export class CommandError extends Error {
+  readonly code = "CLI_COMMAND_FAILED";
 }

@@ -16,6 +16,11 @@ const unusedDatabase = new Proxy({} as AppDatabase, {
   },
 });
 
+/** Answers createImport's tenant check with the tenant's row and nothing else. */
+const tenantCheckOnlyDatabase = {
+  tenant: async () => [{ id: TENANT }],
+} as unknown as AppDatabase;
+
 describe("validateMapping", () => {
   it("keeps column order as position", () => {
     expect(validateMapping({ ULI: "loan_identifier", " Rate ": "interest_rate" })).toEqual([
@@ -81,7 +86,7 @@ describe("createImport rejections", () => {
   it("rejects a stream over maxBytes and removes it", async () => {
     const content = Readable.from([Buffer.alloc(600, 1), Buffer.alloc(600, 2)]);
     const input = { fileName: "a.txt", format: "hmda" as const, content, maxBytes: 1000 };
-    expect(await codeOf(createImport(unusedDatabase, storage, TENANT, input, "u"))).toBe("FILE_TOO_LARGE");
+    expect(await codeOf(createImport(tenantCheckOnlyDatabase, storage, TENANT, input, "u"))).toBe("FILE_TOO_LARGE");
     expect(await filesUnder(root)).toEqual([]);
   });
 
@@ -89,6 +94,15 @@ describe("createImport rejections", () => {
     const input = { fileName: "a.csv", format: "csv" as const, content: Buffer.from("a\n1\n") };
     expect(await codeOf(createImport(unusedDatabase, storage, TENANT, input, "u"))).toBe("MAPPING_REQUIRED");
     expect(await filesUnder(root)).toEqual([]);
+  });
+
+  it("rejects a __proto__ mapping column", async () => {
+    const mapping = JSON.parse('{"__proto__":"loan_amount","Loan ID":"loan_identifier"}') as Record<
+      string,
+      string
+    >;
+    const input = { fileName: "a.csv", format: "csv" as const, content: Buffer.from("a\n1\n"), mapping };
+    expect(await codeOf(createImport(unusedDatabase, storage, TENANT, input, "u"))).toBe("INVALID_MAPPING");
   });
 
   it("rejects a file name of only a directory", async () => {

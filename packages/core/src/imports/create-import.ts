@@ -9,8 +9,10 @@ import {
   SqlState,
   TapelineError,
   enqueueEvent,
+  eq,
   importMappings,
   imports,
+  tenants,
   type AppDatabase,
   type TenantTransaction,
 } from "@tapeline/db";
@@ -59,6 +61,31 @@ const fileNameSchema = z
       // eslint-disable-next-line no-control-regex
       .regex(/^[^\u0000-\u001f\u007f]*$/, "must not contain control characters"),
   );
+
+/**
+ * Object property names that a plain object assignment treats specially
+ * (`__proto__` sets the prototype) or that shadow Object.prototype members.
+ * A header with one of these names is rejected rather than silently lost.
+ */
+const RESERVED_COLUMN_NAMES = new Set(["__proto__", "constructor", "prototype"]);
+
+/**
+ * Rejects a mapping whose column names include `__proto__`, `constructor`
+ * or `prototype`. Call it on the parsed JSON before copying the mapping,
+ * because a copy by assignment drops a `__proto__` key.
+ */
+export function rejectReservedColumnNames(mapping: object): void {
+  for (const column of Object.keys(mapping)) {
+    if (RESERVED_COLUMN_NAMES.has(column.trim())) {
+      reject(
+        "INVALID_MAPPING",
+        `Invalid mapping column ${JSON.stringify(column)}: __proto__, constructor and ` +
+          "prototype are not accepted as CSV header names. Rename the column in the tape.",
+        { column },
+      );
+    }
+  }
+}
 
 const requestSchema = z.object({
   fileName: fileNameSchema,
@@ -136,6 +163,9 @@ export function validateMapping(mapping: Record<string, string>): MappingEntry[]
 }
 
 function parseRequest(input: CreateImportInput) {
+  if (typeof input.mapping === "object" && input.mapping !== null) {
+    rejectReservedColumnNames(input.mapping);
+  }
   const parsed = requestSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -195,13 +225,9 @@ async function nonEmptyContent(content: Readable | Uint8Array): Promise<Readable
 async function storeTape(
   storage: FileStorage,
   tenantId: string,
-  content: Readable | Uint8Array,
+  stream: Readable,
   maxBytes: number | undefined,
 ): Promise<StoredObject> {
-  const stream = await nonEmptyContent(content);
-  if (!stream) {
-    reject("EMPTY_FILE", "The uploaded file is empty: upload a tape with at least one row.");
-  }
   try {
     return await storage.put(tenantId, "tapes", stream, { maxBytes });
   } catch (error) {
@@ -255,6 +281,31 @@ async function recordImport(
   return row.id;
 }
 
+function tenantNotFound(tenantId: string, cause?: unknown): ImportRequestError {
+  return new ImportRequestError(
+    "TENANT_NOT_FOUND",
+    `Tenant ${tenantId} does not exist: create it with \`pnpm tapeline tenants\` ` +
+      "before uploading.",
+    { tenantId },
+    { cause },
+  );
+}
+
+/**
+ * Rejects an unknown tenant before anything reaches storage, so a rejected
+ * upload leaves no tenant folder behind. Row-level security shows a
+ * transaction only its own tenant's row, and the tenant comes from a
+ * verified token, so this reveals nothing about other tenants.
+ */
+async function requireTenant(db: AppDatabase, tenantId: string, actor: string): Promise<void> {
+  const rows = await db.tenant(
+    tenantId,
+    (tx) => tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenantId)),
+    { actor },
+  );
+  if (rows.length === 0) throw tenantNotFound(tenantId);
+}
+
 /** Walks an error's `cause` chain for a PostgreSQL error (drizzle wraps them). */
 function databaseErrorOf(error: unknown): { code: string; constraint_name?: string } | undefined {
   for (let current = error, depth = 0; current && depth < 5; depth++) {
@@ -281,8 +332,13 @@ export async function createImport(
   actor: string,
 ): Promise<CreatedImport> {
   const request = parseRequest(input);
+  const content = await nonEmptyContent(input.content);
+  if (!content) {
+    reject("EMPTY_FILE", "The uploaded file is empty: upload a tape with at least one row.");
+  }
+  await requireTenant(db, tenantId, actor);
 
-  const stored = await storeTape(storage, tenantId, input.content, request.maxBytes);
+  const stored = await storeTape(storage, tenantId, content, request.maxBytes);
 
   let importId: string;
   try {
@@ -298,13 +354,8 @@ export async function createImport(
       database?.code === SqlState.foreignKeyViolation &&
       database.constraint_name === "imports_tenant_id_tenants_id_fk"
     ) {
-      throw new ImportRequestError(
-        "TENANT_NOT_FOUND",
-        `Tenant ${tenantId} does not exist: create it with \`pnpm tapeline tenants\` ` +
-          "before uploading.",
-        { tenantId },
-        { cause: error },
-      );
+      // The tenant was deleted between the check and the insert.
+      throw tenantNotFound(tenantId, error);
     }
     throw error;
   }
