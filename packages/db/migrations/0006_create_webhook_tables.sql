@@ -38,4 +38,5 @@ ALTER TABLE "webhook_deliveries" ADD CONSTRAINT "webhook_deliveries_event_fkey" 
 CREATE INDEX "webhook_subscribers_active_idx" ON "webhook_subscribers" USING btree ("tenant_id","active");--> statement-breakpoint
 CREATE UNIQUE INDEX "webhook_deliveries_subscriber_event_key" ON "webhook_deliveries" USING btree ("tenant_id","subscriber_id","event_id");--> statement-breakpoint
 CREATE INDEX "webhook_deliveries_event_idx" ON "webhook_deliveries" USING btree ("tenant_id","event_id");--> statement-breakpoint
+CREATE INDEX "event_outbox_due_idx" ON "event_outbox" USING btree ("seq") WHERE "event_outbox"."status" in ('pending', 'processing');--> statement-breakpoint
 CREATE INDEX "event_outbox_open_aggregate_idx" ON "event_outbox" USING btree ("tenant_id","aggregate_id","seq") WHERE "event_outbox"."status" <> 'done';

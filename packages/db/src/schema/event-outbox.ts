@@ -51,6 +51,9 @@ export const eventOutbox = pgTable(
     index("event_outbox_claim_idx")
       .on(t.nextAttemptAt, t.seq)
       .where(sql`${t.status} in ('pending', 'processing')`),
+    index("event_outbox_due_idx")
+      .on(t.seq)
+      .where(sql`${t.status} in ('pending', 'processing')`),
     index("event_outbox_aggregate_idx").on(t.tenantId, t.aggregateId, t.seq),
     index("event_outbox_open_aggregate_idx")
       .on(t.tenantId, t.aggregateId, t.seq)
