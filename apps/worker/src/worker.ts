@@ -97,6 +97,7 @@ export function startWorker(options: WorkerOptions): RunningWorker {
   const db = connectApp(options.appUrl, { max: 4, applicationName: "tapeline-worker" });
   const relay = connectRelay(options.relayUrl, { max: 3 });
   const metrics = new RelayMetrics();
+  const fault = faultTrigger(options.faultKillAt);
   const dispatcher = createDispatcher({
     db,
     relay,
@@ -104,7 +105,7 @@ export function startWorker(options: WorkerOptions): RunningWorker {
     handlers,
     logger,
     metrics,
-    fault: faultTrigger(options.faultKillAt),
+    fault,
     settings,
   });
 
@@ -177,6 +178,7 @@ export function startWorker(options: WorkerOptions): RunningWorker {
         await sleep(settings.pollIntervalMs);
         continue;
       }
+      fault("after-claim");
       if (stopping) {
         const released = await relay.releaseEvents(events, workerId).catch(() => 0);
         logger.info({ released }, "stopping: released the batch claimed after the stop request");
