@@ -9,6 +9,7 @@ import { ApiError, errorResponse, handleError } from "./errors.ts";
 import { authenticate, requestLog, requireAuth } from "./middleware.ts";
 import { registerImportRoutes } from "./routes/imports.ts";
 import { registerLoanRoutes } from "./routes/loans.ts";
+import { registerWebhookRoutes } from "./routes/webhooks.ts";
 import { HealthSchema } from "./schemas.ts";
 
 export { createAuthenticator, signDevelopmentToken, type Authenticator, type Principal } from "./auth.ts";
@@ -63,6 +64,7 @@ export function createApp(deps: AppDependencies): App {
   app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
   registerImportRoutes(app, deps);
   registerLoanRoutes(app, deps);
+  registerWebhookRoutes(app, deps);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
