@@ -129,7 +129,14 @@ export class RelayDatabase {
    */
   async claimEvents(options: ClaimOptions): Promise<ClaimedEvent[]> {
     const types = options.types ?? null;
-    const rows = await this.#sql<OutboxRow[]>`
+    // The claim must walk event_outbox_due_idx in seq order and stop at the
+    // batch size; a bitmap scan plus sort reads every open event first, which
+    // after a burst of writes (statistics not yet refreshed) costs seconds per
+    // claim instead of milliseconds. SET LOCAL keeps the hint to this claim.
+    const rows = await this.#sql.begin(async (tx) => {
+      await tx`set local enable_bitmapscan = off`;
+      await tx`set local enable_sort = off`;
+      return tx<OutboxRow[]>`
       with claimable as (
           select e.tenant_id, e.id
           from event_outbox e
@@ -158,6 +165,7 @@ export class RelayDatabase {
       where e.tenant_id = c.tenant_id and e.id = c.id
       returning e.tenant_id, e.id, e.seq, e.type, e.aggregate_type, e.aggregate_id,
                 e.payload, e.attempts, e.created_at`;
+    });
     return rows.map(toClaimedEvent).sort((a, b) => a.seq - b.seq);
   }
 

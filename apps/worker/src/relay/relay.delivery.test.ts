@@ -5,7 +5,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createLogger, enqueueEvent, eventOutbox, eq, type AppDatabase } from "@tapeline/db";
+import { createLogger, enqueueEvent, eventOutbox, eq, monitoringEvents, type AppDatabase } from "@tapeline/db";
 import { createSubscriber, listTenantDeadEvents } from "@tapeline/core/webhooks";
 import { createTenant, useTestDatabase } from "@tapeline/testing";
 import { startWorker, type RunningWorker, type WorkerOptions } from "../worker.ts";
@@ -195,5 +195,32 @@ describe("webhook relay", () => {
     const [dead] = await t.relay.listDeadEvents({ tenantId });
     expect(dead?.lastError).toMatch(/127\.0\.0\.1 is private, loopback or link-local/);
     expect(receiver.delivered).toEqual([]);
+  });
+
+  it("exposes metrics in the Prometheus format and writes them to monitoring_events per tenant", async () => {
+    const { tenantId, receiver } = await tenantWithReceiver("relay-metrics");
+    const running = start({ metricsPort: 0, metricsIntervalMs: 200 });
+    const port = await running.metricsPort;
+    for (let n = 0; n < 3; n += 1) await enqueue(t.db, tenantId, randomUUID(), { n });
+    await waitFor(() => receiver.delivered.length === 3, 10_000, "three deliveries");
+
+    await waitFor(async () => {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      return text.includes(`tapeline_webhook_deliveries_total{tenant_id="${tenantId}"} 3`);
+    }, 10_000, "the delivery counter");
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(text).toContain("# TYPE tapeline_outbox_queue_depth gauge");
+    expect(text).toContain(`tapeline_outbox_processed_events_total{tenant_id="${tenantId}"} 3`);
+
+    const rows = async () =>
+      t.db.tenant(tenantId, (tx) =>
+        tx
+          .select({ name: monitoringEvents.name, value: monitoringEvents.value })
+          .from(monitoringEvents)
+          .where(eq(monitoringEvents.tenantId, tenantId)),
+      );
+    await waitFor(async () => (await rows()).some((row) => row.name === "webhook.deliveries"), 10_000, "a sample");
+    const written = await rows();
+    expect(written.filter((row) => row.name === "webhook.deliveries").reduce((sum, row) => sum + row.value, 0)).toBe(3);
   });
 });
