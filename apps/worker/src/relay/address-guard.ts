@@ -5,7 +5,10 @@
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { BlockList, isIP } from "node:net";
 
-const blocked = new BlockList();
+// Separate lists: a BlockList also matches IPv4 addresses against
+// IPv4-mapped IPv6 rules, which would mix the two families.
+const blockedV4 = new BlockList();
+const blockedV6 = new BlockList();
 for (const [network, prefix] of [
   ["0.0.0.0", 8], // "this" network
   ["10.0.0.0", 8],
@@ -19,29 +22,43 @@ for (const [network, prefix] of [
   ["224.0.0.0", 4], // multicast
   ["240.0.0.0", 4], // reserved and broadcast
 ] as const) {
-  blocked.addSubnet(network, prefix, "ipv4");
+  blockedV4.addSubnet(network, prefix, "ipv4");
 }
 for (const [network, prefix] of [
   ["::", 128], // unspecified
   ["::1", 128], // loopback
-  ["::ffff:0:0", 96], // IPv4-mapped in hex form; the dotted form is checked as IPv4
   ["64:ff9b::", 96], // NAT64 of IPv4
   ["fc00::", 7], // unique local
   ["fe80::", 10], // link-local
   ["fec0::", 10], // site-local (deprecated)
   ["ff00::", 8], // multicast
 ] as const) {
-  blocked.addSubnet(network, prefix, "ipv6");
+  blockedV6.addSubnet(network, prefix, "ipv6");
 }
 
-/** True for loopback, private, link-local, multicast and reserved addresses, IPv4 or IPv6. */
+/** The IPv4 address inside an IPv4-mapped IPv6 address (dotted or hex form), or undefined. */
+function mappedIPv4(address: string): string | undefined {
+  const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (dotted?.[1]) return dotted[1];
+  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
+  if (!hex?.[1] || !hex[2]) return undefined;
+  const high = parseInt(hex[1], 16);
+  const low = parseInt(hex[2], 16);
+  return [high >> 8, high & 0xff, low >> 8, low & 0xff].join(".");
+}
+
+/**
+ * True for loopback, private, link-local, multicast and reserved
+ * addresses, IPv4 or IPv6 (an IPv4-mapped IPv6 address is judged by its
+ * IPv4 address), and for anything that is not an IP address.
+ */
 export function isPrivateAddress(address: string): boolean {
   const family = isIP(address);
-  if (family === 4) return blocked.check(address, "ipv4");
+  if (family === 4) return blockedV4.check(address, "ipv4");
   if (family === 6) {
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-    if (mapped?.[1]) return blocked.check(mapped[1], "ipv4");
-    return blocked.check(address, "ipv6");
+    const mapped = mappedIPv4(address);
+    if (mapped) return blockedV4.check(mapped, "ipv4");
+    return blockedV6.check(address, "ipv6");
   }
   return true;
 }
