@@ -1,7 +1,7 @@
 // Server-side request forgery guard for webhook targets. The check runs in
 // the socket's DNS lookup, so the addresses checked are the addresses
 // connected to: a host name that resolves to a public address when the
-// subscriber is created and to a private one later is still refused.
+// subscriber is created and to a private one later is still rejected.
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { BlockList, isIP } from "node:net";
 
@@ -76,7 +76,7 @@ type LookupCallback = (
 /**
  * A `lookup` for http.request that resolves every address of the host and
  * fails when any of them is private, so a name with one public and one
- * private record is refused too.
+ * private record is rejected too.
  */
 export function guardedLookup(
   hostname: string,
@@ -85,12 +85,12 @@ export function guardedLookup(
 ): void {
   dnsLookup(hostname, { all: true, verbatim: true }, (error, addresses) => {
     if (error) return callback(error, []);
-    const refused = addresses.find((entry) => isPrivateAddress(entry.address));
-    if (refused) {
+    const rejected = addresses.find((entry) => isPrivateAddress(entry.address));
+    if (rejected) {
       return callback(
         new BlockedAddressError(
-          `Webhook host ${hostname} resolves to ${refused.address}, a private, loopback or link-local address; ` +
-            "such targets are refused unless WEBHOOK_ALLOW_PRIVATE_TARGETS=true.",
+          `Webhook host ${hostname} resolves to ${rejected.address}, a private, loopback or link-local address; ` +
+            "such targets are rejected unless WEBHOOK_ALLOW_PRIVATE_TARGETS=true.",
         ),
         [],
       );

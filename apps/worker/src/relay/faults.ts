@@ -9,7 +9,7 @@ export const FAULT_POINTS = [
   "mid-batch",
   /** An internal handler's tenant transaction did its work but has not committed. */
   "during-handler",
-  /** A receiver answered 2xx; neither the delivery nor the event is recorded yet. */
+  /** A receiver responded with 2xx; neither the delivery nor the event is recorded yet. */
   "after-delivery",
 ] as const;
 

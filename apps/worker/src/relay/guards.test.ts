@@ -20,7 +20,7 @@ describe("isPrivateAddress", () => {
     "::ffff:127.0.0.1",
     "::ffff:7f00:1",
     "not-an-address",
-  ])("refuses %s", (address) => {
+  ])("rejects %s", (address) => {
     expect(isPrivateAddress(address)).toBe(true);
   });
 
@@ -30,7 +30,7 @@ describe("isPrivateAddress", () => {
 });
 
 describe("postWebhook", () => {
-  it("refuses a literal private address without sending", async () => {
+  it("rejects a literal private address without sending", async () => {
     const result = await postWebhook({
       url: "http://[::1]:9/hook",
       body: "{}",
@@ -41,7 +41,7 @@ describe("postWebhook", () => {
     expect(result).toEqual({ ok: false, status: null, error: expect.stringContaining("::1 is private") });
   });
 
-  it("refuses a host name that resolves to loopback", async () => {
+  it("rejects a host name that resolves to loopback", async () => {
     const result = await postWebhook({
       url: "http://localhost:9/hook",
       body: "{}",

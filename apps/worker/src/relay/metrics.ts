@@ -25,13 +25,13 @@ export class RelayMetrics {
     const registers = [this.registry];
     this.deliveries = new Counter({
       name: "tapeline_webhook_deliveries_total",
-      help: "Webhook POSTs answered with 2xx, by tenant",
+      help: "Webhook POSTs responded with 2xx, by tenant",
       labelNames: ["tenant_id"],
       registers,
     });
     this.failures = new Counter({
       name: "tapeline_webhook_failures_total",
-      help: "Webhook POSTs that failed (non-2xx, timeout, refused address), by tenant",
+      help: "Webhook POSTs that failed (non-2xx, timeout, rejected address), by tenant",
       labelNames: ["tenant_id"],
       registers,
     });

@@ -187,7 +187,7 @@ describe("webhook relay", () => {
     await waitFor(async () => (await statuses(tenantId)).some((r) => r.id === eventId && r.status === "done"), 10_000, "done");
   });
 
-  it("refuses loopback targets when private targets are not allowed", async () => {
+  it("rejects loopback targets when private targets are not allowed", async () => {
     const { tenantId, receiver } = await tenantWithReceiver("relay-ssrf");
     const eventId = await enqueue(t.db, tenantId, randomUUID(), {});
     start({ allowPrivateTargets: false, maxAttempts: 1 });

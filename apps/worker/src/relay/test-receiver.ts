@@ -1,6 +1,6 @@
 // A webhook receiver on 127.0.0.1 for tests and the soak script: records
-// every POST with its signature check, and answers with whatever the test
-// sets (a status, or no answer at all to force a timeout).
+// every POST with its signature check, and responds with whatever the test
+// sets (a status, or no response at all to force a timeout).
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { verifySignature } from "./signature.ts";
@@ -15,19 +15,19 @@ export interface ReceivedDelivery {
   attemptHeader: string | undefined;
 }
 
-/** How to answer: a status for every POST, or none at all (the sender times out). */
+/** How to respond: a status for every POST, or none at all (the sender times out). */
 export type ReceiverMode = { status: number } | { hang: true };
 
 export interface TestReceiver {
   url: string;
   /** The subscriber's secret, which signatures are checked against; set after creating the subscriber. */
   secret: string;
-  /** Every POST answered with 2xx, in arrival order. */
+  /** Every POST responded with 2xx, in arrival order. */
   delivered: ReceivedDelivery[];
-  /** Count of POSTs answered otherwise (or left hanging). */
+  /** Count of POSTs that got another response (or left hanging). */
   rejected: number;
   setMode(mode: ReceiverMode): void;
-  /** Answers 500 to events for which this returns true, whatever the mode. */
+  /** Responds with 500 to events for which this returns true, whatever the mode. */
   rejectIf(predicate: ((payload: Record<string, unknown>) => boolean) | undefined): void;
   close(): Promise<void>;
 }

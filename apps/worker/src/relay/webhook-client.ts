@@ -43,7 +43,7 @@ export function postWebhook(request: WebhookRequest): Promise<WebhookResult> {
       ok: false,
       status: null,
       error: new BlockedAddressError(
-        `Webhook address ${host} is private, loopback or link-local; such targets are refused unless WEBHOOK_ALLOW_PRIVATE_TARGETS=true.`,
+        `Webhook address ${host} is private, loopback or link-local; such targets are rejected unless WEBHOOK_ALLOW_PRIVATE_TARGETS=true.`,
       ).message,
     });
   }

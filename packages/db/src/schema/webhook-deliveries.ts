@@ -16,7 +16,7 @@ import { webhookSubscribers } from "./webhook-subscribers.ts";
 
 /**
  * The delivery of one event to one subscriber. A row with status
- * `delivered` means the receiver answered 2xx; the relay never posts that
+ * `delivered` means the receiver responded with 2xx; the relay never posts that
  * event to that subscriber again. A `failed` row records the last failure
  * until a later attempt succeeds.
  */
