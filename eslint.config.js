@@ -11,7 +11,9 @@ export default tseslint.config(
     },
   },
   {
-    // Only @tapeline/db may open database connections.
+    // Only @tapeline/db may open database connections. bench/ is left out
+    // on purpose: its baselines are raw connections (a BYPASSRLS role, bare
+    // postgres.js, COPY), the very paths this rule keeps out of the product.
     files: ["apps/**/*.ts", "packages/**/*.ts"],
     ignores: ["packages/db/**"],
     rules: {

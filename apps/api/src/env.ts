@@ -2,7 +2,6 @@
 // process.env. Token verification is either development (HS256 with a
 // shared secret) or production (a remote JWKS with a fixed issuer and
 // audience). Setting both, or neither, is a configuration error.
-import path from "node:path";
 import { z } from "zod";
 import { readDatabaseEnv, type DatabaseEnv } from "@tapeline/db";
 
@@ -30,7 +29,6 @@ const apiEnvSchema = z.object({
   HOST: z.string().min(1).default("127.0.0.1"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   TAPELINE_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(DEFAULT_MAX_UPLOAD_BYTES),
-  TAPELINE_STORAGE_DIR: z.string().min(1).optional(),
   TAPELINE_JWT_SECRET: z
     .string()
     .refine((secret) => Buffer.byteLength(secret) >= MIN_SECRET_BYTES, {
@@ -92,9 +90,7 @@ export function readApiEnv(env: NodeJS.ProcessEnv = process.env): ApiEnv {
     host: parsed.data.HOST,
     port: parsed.data.PORT,
     maxUploadBytes: parsed.data.TAPELINE_MAX_UPLOAD_BYTES,
-    storageDir: path.resolve(
-      parsed.data.TAPELINE_STORAGE_DIR ?? path.join(database.dataDir, "storage"),
-    ),
+    storageDir: database.storageDir,
     auth: readAuthConfig(parsed.data),
     database,
   };

@@ -3,7 +3,6 @@
 // SIGTERM or SIGINT, finishing the batch in hand. A second signal exits
 // at once. index.ts calls it with the default handlers; crash tests call it
 // with extra ones.
-import path from "node:path";
 import { createLogger, migrateDatabase, readDatabaseEnv, resolveDatabase } from "@tapeline/db";
 import { readWorkerEnv } from "./env.ts";
 import type { EventHandlers } from "./handlers.ts";
@@ -31,7 +30,7 @@ export function runWorkerProcess(options: { handlers?: EventHandlers } = {}): vo
     const worker = startWorker({
       relayUrl: urls.relayUrl,
       appUrl: urls.appUrl,
-      storageRoot: path.join(databaseEnv.dataDir, "storage"),
+      storageRoot: databaseEnv.storageDir,
       logger,
       handlers: options.handlers,
       workerId: env.WORKER_ID,

@@ -12,7 +12,7 @@ import {
   eventOutbox,
   imports,
 } from "@tapeline/db";
-import { registerImport } from "@tapeline/core/imports";
+import { createImport } from "@tapeline/core/imports";
 import { FileStorage } from "@tapeline/core/storage";
 import { createTenant, useTestDatabase } from "@tapeline/testing";
 import {
@@ -76,7 +76,7 @@ describe("worker", () => {
   it("claims import.created, imports and marks it done", async () => {
     const tenant = await createTenant(t.system, "worker");
     const storage = new FileStorage(storageRoot);
-    const importId = await registerImport(
+    const { importId } = await createImport(
       t.db,
       storage,
       tenant,

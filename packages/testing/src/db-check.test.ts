@@ -247,14 +247,14 @@ describe("checkMigrationFiles", () => {
 
   it("names files and entries that disagree", async () => {
     const folder = await copyMigrations("disagree");
-    await writeFile(path.join(folder, "0999_orphan.sql"), "select 1;");
+    await writeFile(path.join(folder, "9999_orphan.sql"), "select 1;");
     await writeFile(path.join(folder, "0005_same_number.sql"), "select 1;");
     await rm(path.join(folder, "0002_create_tenant_functions.sql"));
 
     const objects = (await checkMigrationFiles(folder)).map((finding) => `${finding.object}: ${finding.detail}`);
     expect(objects).toEqual([
       "migrations/0005_same_number.sql: the file has no journal entry, so the migrator never applies it",
-      "migrations/0999_orphan.sql: the file has no journal entry, so the migrator never applies it",
+      "migrations/9999_orphan.sql: the file has no journal entry, so the migrator never applies it",
       "migrations/0005_*.sql: more than one migration file is numbered 0005",
       "journal entry 0002_create_tenant_functions: migrations/0002_create_tenant_functions.sql does not exist",
     ]);
@@ -285,9 +285,9 @@ describe("checkSchemaDrift", () => {
       path.join(folder, "meta", "_journal.json"),
       JSON.stringify({ version: "7", dialect: "postgresql", entries: [] }),
     );
-    for (const file of await readdir(path.join(folder, "meta"))) {
-      if (file.endsWith("_snapshot.json")) await rm(path.join(folder, "meta", file));
-    }
+    const snapshots = (await readdir(path.join(folder, "meta"))).filter((name) => /^\d{4}_snapshot\.json$/.test(name));
+    expect(snapshots).toContain("0000_snapshot.json");
+    for (const name of snapshots) await rm(path.join(folder, "meta", name));
 
     const findings = await checkSchemaDrift({ packageRoot, migrationsFolder: folder });
     expect(findings).toEqual([

@@ -15,20 +15,7 @@ import {
   type RunningEmbeddedPostgres,
 } from "@tapeline/db";
 import { createDatabase, dropDatabase } from "@tapeline/db/admin";
-
-export interface TestServer {
-  /** Superuser URL of the maintenance database. */
-  maintenanceUrl: string;
-  templateDatabase: string;
-  appPassword: string;
-  relayPassword: string;
-}
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    tapeline: TestServer;
-  }
-}
+import "./provided-context.ts";
 
 async function findFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -62,6 +62,17 @@ describe("qc_rules", () => {
     expect(await countAs(tenantB, "qc_rules", globalRule.id)).toBe(1);
   });
 
+  it("hides global rules without a tenant", async () => {
+    const unscoped = openTestConnection(t.appUrl);
+    try {
+      const seen = await unscoped.execute<{ count: number }>(countWhereSql("qc_rules", "id", globalRule.id));
+      expect(seen[0]!.count).toBe(0);
+    } finally {
+      await unscoped.close();
+    }
+    expect(await countAs(tenantA, "qc_rules", globalRule.id)).toBe(1);
+  });
+
   it("lets no tenant change or delete a global rule", async () => {
     for (const tenant of [tenantA, tenantB]) {
       const rename = updateRowSql("qc_rules", globalRule.id, { name: "changed" });

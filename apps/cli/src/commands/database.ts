@@ -1,7 +1,6 @@
 // Opens the database for one CLI command: DATABASE_URL, or the embedded
 // server. An embedded server that `pnpm start` already runs is reused; one
 // started here is migrated first and stopped when the command ends.
-import path from "node:path";
 import {
   connectApp,
   connectRelay,
@@ -52,7 +51,7 @@ export async function withDatabase<T>(
         db,
         system,
         relay,
-        storageRoot: path.join(env.dataDir, "storage"),
+        storageRoot: env.storageDir,
       });
     } finally {
       await Promise.allSettled([db.close(), system.close(), relay.close()]);

@@ -13,7 +13,7 @@ import { FIELD_KEYS, FIELDS } from "@tapeline/core/fields";
 import {
   listImportErrors,
   processImport,
-  registerImport,
+  createImport,
   type ImportSummary,
 } from "@tapeline/core/imports";
 import { FileStorage } from "@tapeline/core/storage";
@@ -160,7 +160,7 @@ export async function runImport(args: string[], env: CliEnv): Promise<number> {
     }
 
     const storage = new FileStorage(storageRoot);
-    const importId = await registerImport(
+    const { importId } = await createImport(
       db,
       storage,
       tenant.id,

@@ -13,9 +13,8 @@ export interface FieldDefinition {
   /** Allowed canonical values, for `code` fields. */
   codes?: readonly string[];
   /**
-   * For `code` fields reported on HMDA filings: the filing code of each
-   * canonical value, as the HMDA Filing Instructions Guide (2018 and later)
-   * numbers them.
+   * For `code` fields reported on HMDA filings: the canonical value of each
+   * filing code (the loan/application register codes used since 2018).
    */
   hmdaCodes?: Readonly<Record<string, string>>;
 }

@@ -150,8 +150,9 @@ export interface HmdaColumn {
 }
 
 /**
- * Credit score sentinels of the Filing Instructions Guide: 7777 (not a
- * numeric score), 8888 (not applicable), 1111 (exempt).
+ * Codes that HMDA filings put in the credit score field instead of a
+ * score: 8888 (not applicable), 1111 (exempt) and 7777 (the scoring model
+ * gives no number).
  */
 const CREDIT_SCORE_SENTINELS: ReadonlySet<string> = new Set([
   "7777",

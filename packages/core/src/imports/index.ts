@@ -1,6 +1,5 @@
 export * from "./create-import.ts";
 export * from "./process-import.ts";
-export * from "./register-import.ts";
 export * from "./errors.ts";
 export { listImportErrors, type ImportErrorRecord } from "./import-errors.ts";
 export { parseHmdaTape } from "./hmda-parser.ts";

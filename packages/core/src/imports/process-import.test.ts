@@ -22,7 +22,7 @@ import {
 import { FileStorage } from "../storage/index.ts";
 import { ImportNotFoundError } from "./errors.ts";
 import { processImport, type ProcessImportOptions } from "./process-import.ts";
-import { registerImport, type RegisterImportInput } from "./register-import.ts";
+import { createImport, type CreateImportInput } from "./create-import.ts";
 
 const dataDir = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -45,15 +45,16 @@ describe("processImport", () => {
 
   async function register(
     tenantId: string,
-    input: Partial<RegisterImportInput> & { content: Buffer },
-  ) {
-    return registerImport(
+    input: Partial<CreateImportInput> & { content: Buffer },
+  ): Promise<string> {
+    const { importId } = await createImport(
       t.db,
       storage,
       tenantId,
       { fileName: "tape.txt", format: "hmda", ...input },
       "test",
     );
+    return importId;
   }
 
   async function importFile(
@@ -487,20 +488,14 @@ describe("processImport", () => {
     expect(last.has("lender_name")).toBe(false);
   });
 
-  it("maps CSV headers named after field keys without a mapping", async () => {
+  it("rejects a CSV upload without a mapping", async () => {
     const tenant = await createTenant(t.system, "csv-keys");
     const csv = "loan_identifier,loan_amount,state,unrelated\nK-1,1500,tx,z\n";
-    const importId = await register(tenant, {
-      format: "csv",
-      content: Buffer.from(csv),
-    });
-    const summary = await processImport(t.db, storage, tenant, importId);
-    const points = await datapointsOf(tenant, "K-1");
 
-    expect(summary.errorCount).toBe(0);
-    expect(points.get("loan_amount")?.value).toBe("1500.00");
-    expect(points.get("state")?.value).toBe("TX");
-    expect(points.size).toBe(3);
+    await expect(
+      register(tenant, { format: "csv", content: Buffer.from(csv) }),
+    ).rejects.toMatchObject({ code: "MAPPING_REQUIRED" });
+    expect(await tableCounts(tenant)).toMatchObject({ loans: 0 });
   });
 
   it("fails a CSV without a loan identifier column", async () => {
@@ -508,7 +503,7 @@ describe("processImport", () => {
     const importId = await register(tenant, {
       format: "csv",
       content: Buffer.from("Amount,Rate\n100,4\n"),
-      mapping: { Amount: "loan_amount" },
+      mapping: { "Loan Number": "loan_identifier", Amount: "loan_amount" },
     });
     const summary = await processImport(t.db, storage, tenant, importId);
 

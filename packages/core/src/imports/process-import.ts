@@ -205,6 +205,8 @@ async function loadTape(
   return { rowCount: progress.rowsRead, ...totals };
 }
 
+// NOTE: two rows of one tape with the same loan number land on one loan
+// without an import error, so loan_count can be lower than row_count.
 async function countLoans(
   tx: TenantTransaction,
   tenantId: string,

