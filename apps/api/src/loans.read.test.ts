@@ -342,12 +342,16 @@ describe("GET /openapi.json", () => {
       .map((route) => `${route.method} ${route.path.replace(/:(\w+)/g, "{$1}")}`);
     expect(new Set(documented)).toEqual(new Set(served));
     expect(documented.sort()).toEqual([
+      "DELETE /v1/webhooks/{webhookId}",
       "GET /healthz",
       "GET /openapi.json",
+      "GET /v1/events/dead",
       "GET /v1/imports/{importId}",
       "GET /v1/loans",
       "GET /v1/loans/{loanId}",
+      "GET /v1/webhooks",
       "POST /v1/imports",
+      "POST /v1/webhooks",
     ]);
     expect(document.components.securitySchemes).toHaveProperty("bearerAuth");
     await api.cleanup();

@@ -7,7 +7,10 @@ export const FAULT_POINTS = [
   "after-claim",
   /** The first tenant group of a batch is marked done; other groups are not. */
   "mid-batch",
-  /** An internal handler's tenant transaction did its work but has not committed. */
+  /**
+   * A handler's context.withTenant transaction did its work but has not
+   * committed. Handlers that open transactions otherwise never reach it.
+   */
   "during-handler",
   /** A receiver responded with 2xx; neither the delivery nor the event is recorded yet. */
   "after-delivery",
