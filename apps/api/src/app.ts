@@ -7,6 +7,8 @@ import type { z } from "zod";
 import { type AppBindings, type AppDependencies, type App } from "./context.ts";
 import { ApiError, errorResponse, handleError } from "./errors.ts";
 import { authenticate, requestLog, requireAuth } from "./middleware.ts";
+import { registerDocumentRoutes } from "./routes/documents.ts";
+import { registerEvidenceRoutes } from "./routes/evidence.ts";
 import { registerImportRoutes } from "./routes/imports.ts";
 import { registerLoanRoutes } from "./routes/loans.ts";
 import { registerWebhookRoutes } from "./routes/webhooks.ts";
@@ -64,6 +66,8 @@ export function createApp(deps: AppDependencies): App {
   app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
   registerImportRoutes(app, deps);
   registerLoanRoutes(app, deps);
+  registerDocumentRoutes(app, deps);
+  registerEvidenceRoutes(app, deps);
   registerWebhookRoutes(app, deps);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

@@ -11,6 +11,7 @@ import type {
 import { ImportNotFoundError, processImport } from "@tapeline/core/imports";
 import type { FileStorage } from "@tapeline/core/storage";
 import { z } from "zod";
+import { evidenceHandlers } from "./evidence-handlers.ts";
 
 export interface EventContext {
   event: ClaimedEvent;
@@ -83,5 +84,5 @@ export async function handleImportCreated(
 }
 
 export function defaultHandlers(): EventHandlers {
-  return { "import.created": handleImportCreated };
+  return { "import.created": handleImportCreated, ...evidenceHandlers() };
 }

@@ -102,8 +102,9 @@ describe("worker", () => {
         ),
       (row) => row?.status === "done",
     );
-    // import.completed has no internal handler and the tenant no subscriber:
-    // the worker claims it after import.created and completes it.
+    // import.completed follows import.created on the same aggregate, so the
+    // worker claims it once import.created is done, runs its handler (QC
+    // evaluation of the imported loans) and completes it.
     const completed = await waitFor(
       async () =>
         (await outboxRows(tenant, importId)).find(

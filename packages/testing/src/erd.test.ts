@@ -27,7 +27,7 @@ describe("docs/erd.md", () => {
       '    qc_rules ||--o{ qc_defects : "rule_tenant_id, rule_id (on delete restrict)"',
     );
     expect(generated).toContain(
-      '    loan_documents |o--o{ loan_datapoints : "tenant_id, evidence_doc_id (on delete cascade)"',
+      '    loan_documents |o--o{ loan_datapoints : "tenant_id, loan_id, evidence_doc_id (on delete cascade)"',
     );
   });
 });

@@ -136,7 +136,13 @@ export class IsolationProbes {
     const toA = await attempt(changesToA);
     const toNowhere = await attempt(changesToNowhere);
     expect(toA.code).toBe(SqlState.foreignKeyViolation);
-    expect(toA.constraint).toBe(fk.name);
+    // Keys that share a column (loan_id in loan_datapoints' loan and evidence
+    // keys) fail together, and PostgreSQL names whichever it checks first.
+    const changed = new Set(Object.keys(changesToA));
+    const overlapping = table.foreignKeys
+      .filter((other) => other.columns.some((column) => changed.has(column)))
+      .map((other) => other.name);
+    expect(overlapping).toContain(toA.constraint);
     expect(toNowhere.code).toBe(toA.code);
     expect(toNowhere.constraint).toBe(toA.constraint);
     expect(withoutValues(toA.message, Object.values(changesToA))).toBe(
@@ -146,7 +152,10 @@ export class IsolationProbes {
       withoutValues(toNowhere.detail, Object.values(changesToNowhere)),
     );
 
-    if (table.appPrivileges.update) {
+    // With a shared column, B's own parent of one key need not satisfy the
+    // other (a datapoint's evidence document belongs to one loan), so the
+    // check that B may point at its own parent runs for unshared keys only.
+    if (table.appPrivileges.update && overlapping.length === 1) {
       const own = updateRowSql(table.name, rowB.id, pointAt(parentB));
       expect(await this.affectedRowsRolledBack(tenantB, own)).toBe(1);
     }

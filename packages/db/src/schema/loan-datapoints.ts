@@ -56,9 +56,12 @@ export const loanDatapoints = pgTable(
       foreignColumns: [loanCandidates.tenantId, loanCandidates.id],
     }).onDelete("cascade"),
     foreignKey({
+      // Includes loan_id, so the evidence document must belong to this
+      // datapoint's loan. Rows without evidence (evidence_doc_id null) are
+      // not checked, as with any foreign key under MATCH SIMPLE.
       name: "loan_datapoints_evidence_doc_fkey",
-      columns: [t.tenantId, t.evidenceDocId],
-      foreignColumns: [loanDocuments.tenantId, loanDocuments.id],
+      columns: [t.tenantId, t.loanId, t.evidenceDocId],
+      foreignColumns: [loanDocuments.tenantId, loanDocuments.loanId, loanDocuments.id],
     }).onDelete("cascade"),
     foreignKey({
       name: "loan_datapoints_import_fkey",
@@ -66,6 +69,11 @@ export const loanDatapoints = pgTable(
       foreignColumns: [imports.tenantId, imports.id],
     }).onDelete("cascade"),
     index("loan_datapoints_loan_key_idx").on(t.tenantId, t.loanId, t.key),
+    index("loan_datapoints_loan_evidence_idx").on(
+      t.tenantId,
+      t.loanId,
+      t.evidenceDocId,
+    ),
     index("loan_datapoints_confidence_idx").on(t.tenantId, t.confidence),
     index("loan_datapoints_evidence_idx").on(
       t.tenantId,

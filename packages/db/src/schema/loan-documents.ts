@@ -8,6 +8,7 @@ import {
   primaryKey,
   text,
   timestamp,
+  unique,
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
@@ -41,6 +42,9 @@ export const loanDocuments = pgTable(
       columns: [t.tenantId, t.loanId],
       foreignColumns: [loanCandidates.tenantId, loanCandidates.id],
     }).onDelete("cascade"),
+    // The target of loan_datapoints' evidence foreign key, which makes an
+    // extraction's evidence document belong to the datapoint's loan.
+    unique("loan_documents_loan_document_key").on(t.tenantId, t.loanId, t.id),
     uniqueIndex("loan_documents_loan_content_key").on(
       t.tenantId,
       t.loanId,

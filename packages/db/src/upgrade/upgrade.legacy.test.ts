@@ -173,7 +173,9 @@ describe("legacy upgrade", () => {
              count(*) filter (where table_name = 'qc_rules' and tenant_id = ${GLOBAL_TENANT_ID})::int as global
       from audits`);
     expect(row?.mismatched).toBe(0);
-    expect(row?.global).toBe(6);
+    // Six rules from the legacy fixture and the seven global rules that
+    // migration 0008_seed_global_qc_rules ships.
+    expect(row?.global).toBe(6 + 7);
   });
 
   it("serves each tenant only its rows", async () => {
@@ -192,7 +194,7 @@ describe("legacy upgrade", () => {
     const other = await app.tenant(second.id, (tx) => tx.select().from(loanCandidates));
     expect(other.some((loan) => loan.tenantId === first.id)).toBe(false);
     const rules = await app.tenant(second.id, (tx) => tx.select().from(qcRules));
-    expect(rules).toHaveLength(6);
+    expect(rules).toHaveLength(6 + 7);
     await expect(
       app.tenant(second.id, (tx) =>
         tx.insert(loanCandidates).values({ tenantId: first.id, loanNumber: "LN-INTRUDER" }),
