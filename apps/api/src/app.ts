@@ -11,6 +11,7 @@ import { registerDocumentRoutes } from "./routes/documents.ts";
 import { registerEvidenceRoutes } from "./routes/evidence.ts";
 import { registerImportRoutes } from "./routes/imports.ts";
 import { registerLoanRoutes } from "./routes/loans.ts";
+import { registerWebhookRoutes } from "./routes/webhooks.ts";
 import { HealthSchema } from "./schemas.ts";
 
 export { createAuthenticator, signDevelopmentToken, type Authenticator, type Principal } from "./auth.ts";
@@ -73,6 +74,7 @@ export function createApp(deps: AppDependencies): App {
   registerLoanRoutes(app, deps);
   registerDocumentRoutes(app, deps);
   registerEvidenceRoutes(app, deps);
+  registerWebhookRoutes(app, deps);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -351,9 +351,11 @@ describe("GET /openapi.json", () => {
       .map((route) => `${route.method} ${route.path.replace(/:(\w+)/g, "{$1}")}`);
     expect(new Set(documented)).toEqual(new Set(served));
     expect(documented.sort()).toEqual([
+      "DELETE /v1/webhooks/{webhookId}",
       "GET /healthz",
       "GET /openapi.json",
       "GET /v1/documents/{documentId}",
+      "GET /v1/events/dead",
       "GET /v1/imports/{importId}",
       "GET /v1/loans",
       "GET /v1/loans/{loanId}",
@@ -361,12 +363,14 @@ describe("GET /openapi.json", () => {
       "GET /v1/loans/{loanId}/defects",
       "GET /v1/loans/{loanId}/documents",
       "GET /v1/qc-rules",
+      "GET /v1/webhooks",
       "POST /v1/conflicts/{conflictId}/resolve",
       "POST /v1/conflicts/{conflictId}/waive",
       "POST /v1/imports",
       "POST /v1/loans/{loanId}/documents",
       "POST /v1/qc-rules",
       "POST /v1/qc-rules/{ruleId}/retire",
+      "POST /v1/webhooks",
     ]);
     expect(document.components.securitySchemes).toHaveProperty("bearerAuth");
     await api.cleanup();

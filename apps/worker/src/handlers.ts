@@ -1,6 +1,7 @@
-// Event handlers by event type. The worker claims only the types listed
-// here (plus any the caller adds), so an event without a handler here stays
-// in the outbox for a process that has one.
+// Internal event handlers by event type. The worker claims events of every
+// type; an event whose type has a handler here runs it before its webhook
+// deliveries, and an event without one goes to webhook subscribers only.
+// Handlers must be idempotent: a crash or a failed delivery runs them again.
 import type {
   ClaimedEvent,
   AppDatabase,

@@ -1,29 +1,26 @@
-// The outbox worker: claims due events of the types it has handlers for,
-// runs each handler for the event's tenant, and completes the event or
-// fails it with exponential backoff. One event at a time; on stop it claims
-// nothing more and finishes the event in hand.
+// The outbox worker: claims due events in batches through the relay role,
+// and for each runs the internal handler of its type (if any) and posts it
+// to the tenant's webhook subscribers (relay/dispatch.ts), then completes
+// it or fails it with capped exponential backoff and jitter. It wakes on
+// NOTIFY tapeline_outbox and polls as a fallback. On stop it claims nothing
+// more, finishes the batch in hand, and releases a batch claimed after the
+// stop was requested. docs/outbox.md describes the guarantees.
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import {
-  connectApp,
-  connectRelay,
-  type ClaimedEvent,
-  type Logger,
-} from "@tapeline/db";
+import { connectApp, connectRelay, type ClaimedEvent, type Logger } from "@tapeline/db";
 import { FileStorage } from "@tapeline/core/storage";
-import {
-  defaultHandlers,
-  PermanentEventError,
-  type EventContext,
-  type EventHandlers,
-} from "./handlers.ts";
+import { defaultHandlers, type EventHandlers } from "./handlers.ts";
+import { createDispatcher } from "./relay/dispatch.ts";
+import { faultTrigger, type FaultPoint } from "./relay/faults.ts";
+import { RelayMetrics, serveMetrics, type MetricsServer } from "./relay/metrics.ts";
 
-export {
-  defaultHandlers,
-  handleImportCreated,
-  PermanentEventError,
-} from "./handlers.ts";
+export { defaultHandlers, handleImportCreated, PermanentEventError } from "./handlers.ts";
 export type { EventContext, EventHandler, EventHandlers } from "./handlers.ts";
+export { retryDelaySeconds, withJitter, webhookBody } from "./relay/dispatch.ts";
+export { signatureHeader, verifySignature, SIGNATURE_HEADER } from "./relay/signature.ts";
+export { isPrivateAddress } from "./relay/address-guard.ts";
+export { FAULT_POINTS, type FaultPoint } from "./relay/faults.ts";
+export { RelayMetrics } from "./relay/metrics.ts";
 
 export interface WorkerOptions {
   relayUrl: string;
@@ -35,8 +32,10 @@ export interface WorkerOptions {
   handlers?: EventHandlers;
   /** Shown in event_outbox.locked_by; defaults to host, pid and a random suffix. */
   workerId?: string;
-  /** Idle wait between claims, in milliseconds; defaults to 500. */
+  /** Idle wait between claims when no notification arrives, in milliseconds; defaults to 500. */
   pollIntervalMs?: number;
+  /** Events claimed at once; defaults to 50. */
+  batchSize?: number;
   /** Attempts per event before it is marked dead; defaults to 5. */
   maxAttempts?: number;
   /**
@@ -46,17 +45,30 @@ export interface WorkerOptions {
    * import's row lock and then finds it completed.
    */
   leaseSeconds?: number;
-  /** First retry delay in seconds, doubled per attempt; defaults to 5. */
+  /** First retry delay in seconds, doubled per attempt before jitter; defaults to 5. */
   retryBaseSeconds?: number;
-  /** Maximum retry delay, in seconds; defaults to 600. */
+  /** Maximum retry delay before jitter, in seconds; defaults to 600. */
   retryMaxSeconds?: number;
+  /** Time limit of one webhook POST, in milliseconds; defaults to 10000. */
+  webhookTimeoutMs?: number;
+  /** Allows loopback, private and link-local webhook targets; defaults to false. */
+  allowPrivateTargets?: boolean;
+  /** Serves Prometheus metrics on 127.0.0.1 at this port (0: any free port); none when absent. */
+  metricsPort?: number;
+  /** Interval of metric samples written to monitoring_events, in ms; 0 or absent: none. */
+  metricsIntervalMs?: number;
+  /** Crash tests only: the point at which the process kills itself with SIGKILL. */
+  faultKillAt?: FaultPoint;
   /** Actor recorded on audits rows; defaults to "worker". */
   actor?: string;
 }
 
 export interface RunningWorker {
   workerId: string;
-  /** Stops claiming, waits for the current event, closes the connections. */
+  metrics: RelayMetrics;
+  /** Settles with the metrics server's port once it listens; undefined without one. */
+  metricsPort: Promise<number | undefined>;
+  /** Stops claiming, finishes the batch in hand, closes the connections. */
   stop(): Promise<void>;
   /** Settles when the worker has stopped. */
   stopped: Promise<void>;
@@ -65,45 +77,48 @@ export interface RunningWorker {
 /** Maximum idle wait after repeated claim failures (database unreachable), in milliseconds. */
 const MAX_CLAIM_BACKOFF_MS = 30_000;
 
-export function retryDelaySeconds(
-  attempt: number,
-  baseSeconds: number,
-  maxSeconds: number,
-): number {
-  return Math.min(maxSeconds, baseSeconds * 2 ** Math.max(0, attempt - 1));
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** Starts the claim loop and returns at once. */
 export function startWorker(options: WorkerOptions): RunningWorker {
-  const workerId =
-    options.workerId ??
-    `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const settings = {
+    workerId,
     pollIntervalMs: options.pollIntervalMs ?? 500,
+    batchSize: options.batchSize ?? 50,
     maxAttempts: options.maxAttempts ?? 5,
     leaseSeconds: options.leaseSeconds ?? 900,
     retryBaseSeconds: options.retryBaseSeconds ?? 5,
     retryMaxSeconds: options.retryMaxSeconds ?? 600,
+    webhookTimeoutMs: options.webhookTimeoutMs ?? 10_000,
+    allowPrivateTargets: options.allowPrivateTargets ?? false,
     actor: options.actor ?? "worker",
   };
   const handlers: EventHandlers = { ...defaultHandlers(), ...options.handlers };
-  const types = Object.keys(handlers);
   const logger = options.logger.child({ workerId });
-  const db = connectApp(options.appUrl, {
-    max: 4,
-    applicationName: "tapeline-worker",
+  const db = connectApp(options.appUrl, { max: 4, applicationName: "tapeline-worker" });
+  const relay = connectRelay(options.relayUrl, { max: 3 });
+  const metrics = new RelayMetrics();
+  const fault = faultTrigger(options.faultKillAt);
+  const dispatcher = createDispatcher({
+    db,
+    relay,
+    storage: new FileStorage(options.storageRoot),
+    handlers,
+    logger,
+    metrics,
+    fault,
+    settings,
   });
-  const relay = connectRelay(options.relayUrl);
-  const storage = new FileStorage(options.storageRoot);
 
   let stopping = false;
   let wake: (() => void) | undefined;
+  let notified = false;
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
+      if (notified || stopping) {
+        notified = false;
+        resolve();
+        return;
+      }
       const timer = setTimeout(finish, ms);
       function finish() {
         clearTimeout(timer);
@@ -112,104 +127,50 @@ export function startWorker(options: WorkerOptions): RunningWorker {
       }
       wake = finish;
     });
-
-  const runEvent = async (event: ClaimedEvent) => {
-    const attempt = `${event.attempts} of ${settings.maxAttempts}`;
-    const log = logger.child({
-      eventId: event.id,
-      eventType: event.type,
-      tenantId: event.tenantId,
-      attempt,
-    });
-    const handler = handlers[event.type];
-    const context: EventContext = {
-      event,
-      db,
-      storage,
-      logger: log,
-      actor: settings.actor,
-      finalAttempt: event.attempts >= settings.maxAttempts,
-      withTenant: (work) =>
-        db.tenant(event.tenantId, work, { actor: settings.actor }),
-    };
-
-    log.debug(`handling ${event.type}, attempt ${attempt}`);
-    try {
-      if (!handler)
-        throw new PermanentEventError(
-          `No handler for event type ${event.type}.`,
-        );
-      await handler(context);
-      const completed = await relay.completeEvent(event, workerId);
-      if (completed) log.debug(`${event.type} done`);
-      else
-        log.warn(
-          `${event.type} handled, but its lease had passed to another worker`,
-        );
-    } catch (error) {
-      await failEvent(event, error, log, attempt);
-    }
+  const onNotify = () => {
+    notified = true;
+    wake?.();
   };
 
-  const failEvent = async (
-    event: ClaimedEvent,
-    error: unknown,
-    log: Logger,
-    attempt: string,
-  ) => {
-    const permanent = error instanceof PermanentEventError;
-    const delay = retryDelaySeconds(
-      event.attempts,
-      settings.retryBaseSeconds,
-      settings.retryMaxSeconds,
-    );
-    try {
-      const outcome = await relay.failEvent(event, workerId, messageOf(error), {
-        maxAttempts: permanent ? event.attempts : settings.maxAttempts,
-        retryDelaySeconds: delay,
-      });
-      if (outcome === "dead") {
-        log.error(
-          { err: error },
-          `${event.type} failed on attempt ${attempt}; marked dead`,
-        );
-      } else {
-        log.warn(
-          { err: error },
-          `${event.type} failed on attempt ${attempt}; retrying in ${delay} s`,
-        );
-      }
-    } catch (recordError) {
-      log.error(
-        { err: error, recordError },
-        `${event.type} failed on attempt ${attempt}, and recording the failure failed; the lease will expire and the event will be claimed again`,
-      );
-    }
-  };
+  let metricsServer: MetricsServer | undefined;
+  const metricsPort =
+    options.metricsPort === undefined
+      ? Promise.resolve(undefined)
+      : serveMetrics(metrics, options.metricsPort, logger).then((server) => {
+          metricsServer = server;
+          return server.port;
+        });
+  const sampleTimer =
+    options.metricsIntervalMs && options.metricsIntervalMs > 0
+      ? setInterval(() => {
+          metrics.sample(relay, db, workerId).catch((error: unknown) => {
+            logger.warn({ err: error }, "sampling relay metrics failed");
+          });
+        }, options.metricsIntervalMs)
+      : undefined;
+  sampleTimer?.unref();
 
   const loop = async () => {
     let claimFailures = 0;
-    logger.info({ types }, "worker started");
+    logger.info({ handlers: Object.keys(handlers) }, "worker started");
+    const listening = relay.listen(onNotify).catch((error: unknown) => {
+      logger.warn({ err: error }, "LISTEN failed; polling only");
+      return undefined;
+    });
     while (!stopping) {
       let events: ClaimedEvent[];
       try {
+        notified = false;
         events = await relay.claimEvents({
           workerId,
-          batchSize: 1,
+          batchSize: settings.batchSize,
           leaseSeconds: settings.leaseSeconds,
-          types,
         });
         claimFailures = 0;
       } catch (error) {
         claimFailures += 1;
-        const wait = Math.min(
-          MAX_CLAIM_BACKOFF_MS,
-          settings.pollIntervalMs * 2 ** claimFailures,
-        );
-        logger.error(
-          { err: error, claimFailures },
-          `claiming events failed; trying again in ${wait} ms`,
-        );
+        const wait = Math.min(MAX_CLAIM_BACKOFF_MS, settings.pollIntervalMs * 2 ** claimFailures);
+        logger.error({ err: error, claimFailures }, `claiming events failed; trying again in ${wait} ms`);
         await sleep(wait);
         continue;
       }
@@ -217,24 +178,33 @@ export function startWorker(options: WorkerOptions): RunningWorker {
         await sleep(settings.pollIntervalMs);
         continue;
       }
-      for (const event of events) await runEvent(event);
+      fault("after-claim");
+      if (stopping) {
+        const released = await relay.releaseEvents(events, workerId).catch(() => 0);
+        logger.info({ released }, "stopping: released the batch claimed after the stop request");
+        break;
+      }
+      await dispatcher.dispatch(events);
     }
+    await (await listening)?.unlisten().catch(() => {});
   };
 
   const stopped = loop().finally(async () => {
-    await Promise.allSettled([db.close(), relay.close()]);
+    if (sampleTimer) clearInterval(sampleTimer);
+    await metricsPort.catch(() => undefined);
+    await Promise.allSettled([db.close(), relay.close(), metricsServer?.close()]);
     logger.info("worker stopped");
   });
 
   return {
     workerId,
+    metrics,
+    metricsPort,
     stopped,
     async stop() {
       if (!stopping) {
         stopping = true;
-        logger.info(
-          "stopping: claiming no more events, finishing the current one",
-        );
+        logger.info("stopping: claiming no more events, finishing the batch in hand");
         wake?.();
       }
       await stopped;

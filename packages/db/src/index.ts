@@ -29,7 +29,11 @@ export {
   enqueueEvent,
   RelayDatabase,
   connectRelay,
+  OUTBOX_CHANNEL,
   type ClaimedEvent,
+  type ClaimOptions,
+  type DeadEvent,
+  type TenantQueueStats,
   type NewEvent,
 } from "./outbox.ts";
 export {

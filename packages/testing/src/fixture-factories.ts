@@ -169,6 +169,31 @@ export const fixtureFactories: Record<string, FixtureFactory> = {
     kind: "insert",
     build: async () => ({ kind: "metric", name: "fixture.count", value: 1 }),
   },
+
+  webhook_subscribers: {
+    kind: "insert",
+    build: async () => ({
+      url: `https://hooks.example.com/${suffix()}`,
+      secret: randomHex(32),
+      event_types: ["*"],
+      created_by: "fixture",
+    }),
+  },
+
+  webhook_deliveries: {
+    kind: "insert",
+    build: async (context) => {
+      const subscriber = await context.insert("webhook_subscribers");
+      const event = await context.insert("event_outbox");
+      return {
+        subscriber_id: subscriber.id,
+        event_id: event.id,
+        status: "delivered",
+        last_status_code: 204,
+        delivered_at: new Date().toISOString(),
+      };
+    },
+  },
 };
 
 function extractionDatapoint(document: ColumnValues, extractorVersion: string): ColumnValues {

@@ -3,18 +3,22 @@
 // started here is migrated first and stopped when the command ends.
 import {
   connectApp,
+  connectRelay,
   connectSystem,
   createLogger,
   migrateDatabase,
   readDatabaseEnv,
   resolveDatabase,
   type AppDatabase,
+  type RelayDatabase,
   type SystemDatabase,
 } from "@tapeline/db";
 
 export interface CommandDatabase {
   db: AppDatabase;
   system: SystemDatabase;
+  /** The relay role: reads and updates event_outbox across tenants, nothing else. */
+  relay: RelayDatabase;
   /** Root folder of tenant file storage, shared with the API and the worker. */
   storageRoot: string;
 }
@@ -41,14 +45,16 @@ export async function withDatabase<T>(
       applicationName: "tapeline-cli",
     });
     const system = connectSystem(urls.adminUrl);
+    const relay = connectRelay(urls.relayUrl, { max: 1 });
     try {
       return await work({
         db,
         system,
+        relay,
         storageRoot: env.storageDir,
       });
     } finally {
-      await Promise.allSettled([db.close(), system.close()]);
+      await Promise.allSettled([db.close(), system.close(), relay.close()]);
     }
   } finally {
     await urls.embedded?.stop();

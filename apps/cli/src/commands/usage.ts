@@ -12,6 +12,10 @@ export const USAGE = `Usage:
       List tenants with their ids.
   pnpm tapeline tenants create SLUG NAME
       Create a tenant (or rename the one with this slug) and print its id.
+  pnpm tapeline events dead [--tenant TENANT_ID]
+      List dead events (every delivery or handling attempt failed), oldest first.
+  pnpm tapeline events replay EVENT_ID
+      Put a dead event back in the queue with a fresh attempt count.
 
 The database is the one named by DATABASE_URL, or the embedded PostgreSQL
 under TAPELINE_DATA_DIR (the one \`pnpm start\` runs, when it is running).`;

@@ -1,5 +1,5 @@
 // Column builders shared by every tenant-owned table.
-import { timestamp, uuid } from "drizzle-orm/pg-core";
+import { customType, timestamp, uuid } from "drizzle-orm/pg-core";
 import { tenants } from "./tenants.ts";
 
 /** `tenant_id uuid not null references tenants`, the first key column of every tenant table. */
@@ -12,3 +12,8 @@ export const idColumn = () => uuid("id").notNull().defaultRandom();
 
 export const createdAtColumn = () =>
   timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
+
+/** PostgreSQL's 64-bit transaction id type, read as a decimal string. */
+export const xid8 = customType<{ data: string; driverData: string }>({
+  dataType: () => "xid8",
+});

@@ -51,3 +51,8 @@ export const outboxStatus = pgEnum("outbox_status", [
   "done",
   "dead",
 ]);
+
+export const webhookDeliveryStatus = pgEnum("webhook_delivery_status", [
+  "delivered",
+  "failed",
+]);

@@ -12,3 +12,5 @@ export * from "./qc-defects.ts";
 export * from "./audits.ts";
 export * from "./event-outbox.ts";
 export * from "./monitoring-events.ts";
+export * from "./webhook-subscribers.ts";
+export * from "./webhook-deliveries.ts";

@@ -76,11 +76,6 @@ export async function readCatalog(adminUrl: string): Promise<SchemaCatalog> {
 }
 
 /**
- * Digests every row of every target table and of quarantine.rows. The
- * global tenant's created_at and the time a row was quarantined are left
- * out, because they record when the upgrade ran.
- */
-/**
  * Digest of audits. The audit rows of the global QC rules that a migration
  * seeds get their id and created_at when the migration runs, so those two
  * columns are left out for them, and rows are ordered by content.
@@ -101,13 +96,28 @@ async function auditsDigest(sql: postgres.Sql): Promise<{ digest: string } | und
   return row;
 }
 
+/**
+ * Columns left out of a table's fingerprint because they differ between
+ * two correct runs: a tenant's creation time, and the id of the transaction
+ * that wrote an outbox event.
+ */
+const IGNORED_COLUMNS: Record<string, string[]> = {
+  tenants: ["created_at"],
+  event_outbox: ["xid"],
+};
+
+/**
+ * Digests every row of every target table and of quarantine.rows. The
+ * global tenant's created_at and the time a row was quarantined are left
+ * out, because they record when the upgrade ran.
+ */
 export async function fingerprintData(adminUrl: string): Promise<Record<string, string>> {
   return withAdmin(adminUrl, async (sql) => {
     const digest: Record<string, string> = {};
     for (const table of TARGET_TABLES) {
       const row = table === "audits" ? await auditsDigest(sql) : (await sql.unsafe<{ digest: string }[]>(
         `select count(*) || ':' || coalesce(md5(string_agg(
-                    (to_jsonb(t) - case when '${table}' = 'tenants' then 'created_at' else '' end)::text,
+                    (to_jsonb(t) - '{${(IGNORED_COLUMNS[table] ?? []).join(",")}}'::text[])::text,
                     ',' order by t.id)), '') as digest
          from public.${table} t`,
       ))[0];
