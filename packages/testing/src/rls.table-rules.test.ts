@@ -96,6 +96,26 @@ describe("qc_rules", () => {
     expect(error.message).toMatch(/row-level security/);
   });
 
+  it("grants nothing to a session set to the global tenant", async () => {
+    const values = { ...(await fixtures.build(tenantA, "qc_rules")), tenant_id: GLOBAL_TENANT_ID };
+    const unscoped = openTestConnection(t.appUrl);
+    try {
+      const error = await captureSqlError(
+        unscoped.transaction(async (tx) => {
+          await tx.execute(sql`select set_config('app.tenant_id', ${GLOBAL_TENANT_ID}, true)`);
+          const seen = await tx.execute<{ count: number }>(
+            countWhereSql("qc_rules", "id", globalRule.id),
+          );
+          expect(seen[0]!.count).toBe(0);
+          await tx.execute(insertRowSql("qc_rules", values));
+        }),
+      );
+      expect(error.code).toBe(SqlState.insufficientPrivilege);
+    } finally {
+      await unscoped.close();
+    }
+  });
+
   it("rejects a tenant turning its rule global", async () => {
     const own = await fixtures.insert(tenantA, "qc_rules");
     const error = await captureSqlError(
