@@ -210,6 +210,7 @@ function receiveMultipart(
     }
     let pending: Promise<CreatedImport> | undefined;
     let parserError: Error | undefined;
+    let sourceError: Error | undefined;
     let settled = false;
 
     const fail = (error: unknown) => {
@@ -257,7 +258,7 @@ function receiveMultipart(
         },
         (error: unknown) => {
           stream.resume();
-          fail(importFailure(error, parserError));
+          fail(sourceError ?? importFailure(error, parserError));
         },
       );
     });
@@ -273,10 +274,20 @@ function receiveMultipart(
       failBeforeFile(invalidMultipart("The multipart body has no part named file: attach the tape as the file field.")),
     );
     // Destroying the parser also destroys the file stream in flight, so an
-    // aborted request fails the import instead of leaving it waiting.
+    // aborted request fails the import instead of leaving it waiting. Once
+    // the import has started, the request fails only after createImport has
+    // settled, so its partial file is removed before the response is sent.
     source.on("error", (error) => {
+      sourceError = error;
       parser.destroy(error);
-      fail(error);
+      if (!pending) {
+        fail(error);
+        return;
+      }
+      pending.then(
+        () => fail(error),
+        () => fail(error),
+      );
     });
 
     source.pipe(parser);

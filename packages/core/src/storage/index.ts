@@ -2,8 +2,8 @@
 // tenant's folder, and callers reach it only through a key read from a row
 // that row-level security has already scoped to that tenant.
 import { createHash, randomUUID } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -54,6 +54,9 @@ export class FileStorage {
     let sizeBytes = 0;
     const source = content instanceof Uint8Array ? Readable.from([content]) : content;
     const limit = options.maxBytes ?? Number.POSITIVE_INFINITY;
+    // Opening the file before the pipeline starts means no open can still be
+    // pending (and recreate the file) after a failed put removes it.
+    const sink = (await open(partial, "w")).createWriteStream();
     try {
       await pipeline(
         source,
@@ -65,10 +68,13 @@ export class FileStorage {
             yield chunk;
           }
         },
-        createWriteStream(partial),
+        sink,
       );
       await rename(partial, target);
     } catch (error) {
+      // events.once() would reject with the sink's own error, so listen for
+      // "close" directly.
+      if (!sink.closed) await new Promise<void>((resolve) => sink.once("close", () => resolve()));
       await rm(partial, { force: true });
       throw error;
     }
