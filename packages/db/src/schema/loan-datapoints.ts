@@ -40,6 +40,12 @@ export const loanDatapoints = pgTable(
     evidenceDocId: uuid("evidence_doc_id"),
     evidencePage: integer("evidence_page"),
     evidenceTextHash: text("evidence_text_hash"),
+    /**
+     * The evidence text itself, so a reviewer can read what the extractor
+     * read. Null on rows written before it was stored; when present it must
+     * hash to evidence_text_hash.
+     */
+    evidenceText: text("evidence_text"),
     extractorKind: extractorKind("extractor_kind"),
     extractorVersion: text("extractor_version"),
     promptVersion: text("prompt_version"),
@@ -94,6 +100,10 @@ export const loanDatapoints = pgTable(
     check(
       "loan_datapoints_evidence_hash_hex",
       sql`${t.evidenceTextHash} ~ '^[0-9a-f]{64}$'`,
+    ),
+    check(
+      "loan_datapoints_evidence_text_matches_hash",
+      sql`${t.evidenceText} is null or ${t.evidenceTextHash} = encode(sha256(convert_to(${t.evidenceText}, 'UTF8')), 'hex')`,
     ),
     check(
       "loan_datapoints_extraction_lineage",
