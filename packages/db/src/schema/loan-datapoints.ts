@@ -41,9 +41,8 @@ export const loanDatapoints = pgTable(
     evidencePage: integer("evidence_page"),
     evidenceTextHash: text("evidence_text_hash"),
     /**
-     * The evidence text itself, so a reviewer can read what the extractor
-     * read. Null on rows written before it was stored; when present it must
-     * hash to evidence_text_hash.
+     * The evidence text that evidence_text_hash was computed from. Null on
+     * rows extracted before the text was stored.
      */
     evidenceText: text("evidence_text"),
     extractorKind: extractorKind("extractor_kind"),
