@@ -113,6 +113,10 @@ export const DatapointSchema = z
           fileName: z.string().nullable(),
           page: z.number().int().nullable(),
           textHash: z.string().nullable(),
+          text: z
+            .string()
+            .nullable()
+            .openapi({ description: "Null on datapoints extracted before the text was stored" }),
         })
         .nullable(),
       extractor: z

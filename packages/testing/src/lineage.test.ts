@@ -81,6 +81,7 @@ describe("insertDatapoints", () => {
     expect(row.evidenceDocId).toBe(documentId);
     expect(row.evidencePage).toBe(2);
     expect(row.evidenceTextHash).toBe(evidenceHash);
+    expect(row.evidenceText).toBe(EVIDENCE);
     expect(row.extractorKind).toBe("deterministic");
     expect(row.extractorVersion).toBe(readDatabaseEnv().currentExtractorVersion);
     expect(row.promptVersion).toBeNull();
@@ -232,6 +233,13 @@ describe("lineage constraints", () => {
     expect(rows).toHaveLength(1);
   });
 
+  it("accepts evidence text whose UTF-8 SHA-256 is the stored hash", async () => {
+    const text = "Taux d’intérêt 4,125 % — page 1";
+    const hash = createHash("sha256").update(text, "utf8").digest("hex");
+    const rows = await insertRaw({ ...validExtraction(), evidence_text: text, evidence_text_hash: hash });
+    expect(rows).toHaveLength(1);
+  });
+
   const rejected: [string, () => ColumnValues, string][] = [
     ["extraction without confidence", () => ({ ...validExtraction(), confidence: null }), "loan_datapoints_extraction_lineage"],
     ["extraction without evidence document", () => ({ ...validExtraction(), evidence_doc_id: null }), "loan_datapoints_extraction_lineage"],
@@ -244,6 +252,7 @@ describe("lineage constraints", () => {
     ["confidence above 1", () => ({ ...validExtraction(), confidence: 1.5 }), "loan_datapoints_confidence_range"],
     ["page 0", () => ({ ...validExtraction(), evidence_page: 0 }), "loan_datapoints_evidence_page_positive"],
     ["evidence hash not hex", () => ({ ...validExtraction(), evidence_text_hash: "abc" }), "loan_datapoints_evidence_hash_hex"],
+    ["evidence text that does not match its hash", () => ({ ...validExtraction(), evidence_text: `${EVIDENCE}.` }), "loan_datapoints_evidence_text_matches_hash"],
     ["tape row without import", () => ({ tenant_id: tenantId, loan_id: loanId, key: "k1", source: "tape", value: "1", import_row_number: 3 }), "loan_datapoints_tape_lineage"],
     ["tape row without row number", () => ({ tenant_id: tenantId, loan_id: loanId, key: "k2", source: "tape", value: "1", import_id: importId }), "loan_datapoints_tape_lineage"],
     ["manual row without author", () => ({ tenant_id: tenantId, loan_id: loanId, key: "k3", source: "manual", value: "1" }), "loan_datapoints_manual_lineage"],

@@ -74,6 +74,10 @@ export const DocumentDetailSchema = DocumentSchema.extend({
       valueNumber: z.string().nullable(),
       page: z.number().int(),
       evidenceTextHash: z.string(),
+      evidenceText: z
+        .string()
+        .nullable()
+        .openapi({ description: "Null on datapoints extracted before the text was stored" }),
       confidence: z.number(),
       extractorKind: z.enum(["deterministic", "model"]),
       extractorVersion: z.string(),

@@ -34,7 +34,8 @@ export interface ImportArguments {
 const FIRST_ERRORS_SHOWN = 10;
 const mappingSchema = z.record(z.string().min(1), z.string());
 
-function readTenantId(value: string | undefined): string {
+/** Validates --tenant; throws UsageError naming the value and where to find tenant ids. */
+export function readTenantId(value: string | undefined): string {
   if (!value) {
     throw new UsageError(
       "Missing --tenant: pass the tenant's id (list them with `pnpm tapeline tenants list`).",
@@ -42,7 +43,7 @@ function readTenantId(value: string | undefined): string {
   }
   if (value.toLowerCase() === GLOBAL_TENANT_ID) {
     throw new UsageError(
-      `Invalid --tenant ${value}: the nil UUID is reserved for global QC rules and takes no imports; pass a tenant's id (list them with \`pnpm tapeline tenants list\`).`,
+      `Invalid --tenant ${value}: the nil UUID is reserved for global QC rules and holds no loans; pass a tenant's id (list them with \`pnpm tapeline tenants list\`).`,
     );
   }
   try {

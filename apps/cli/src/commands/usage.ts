@@ -8,6 +8,10 @@ export const USAGE = `Usage:
       --mapping  CSV only: a JSON file, or an inline JSON object starting with {,
                  from header column to field key, for example
                  {"Loan Number": "loan_identifier", "Amount": "loan_amount"}.
+  pnpm tapeline documents upload --tenant TENANT_ID --loan LOAN_ID FILE.pdf
+      Upload a PDF to a loan, as POST /v1/loans/{loanId}/documents does, and print
+      the document id, detected type, page count and whether the loan already had
+      the same bytes. A running worker extracts its datapoints.
   pnpm tapeline tenants list
       List tenants with their ids.
   pnpm tapeline tenants create SLUG NAME

@@ -25,6 +25,8 @@ export interface DatapointLineage {
     page: number | null;
     /** SHA-256 hex of the evidence text. */
     textHash: string | null;
+    /** The evidence text; null on datapoints extracted before it was stored. */
+    text: string | null;
   } | null;
   extractor: {
     kind: "deterministic" | "model" | null;
@@ -67,6 +69,7 @@ function selectDatapoints(tx: TenantTransaction, tenantId: string, loanId: strin
       evidenceFileName: loanDocuments.fileName,
       evidencePage: loanDatapoints.evidencePage,
       evidenceTextHash: loanDatapoints.evidenceTextHash,
+      evidenceText: loanDatapoints.evidenceText,
       extractorKind: loanDatapoints.extractorKind,
       extractorVersion: loanDatapoints.extractorVersion,
       promptVersion: loanDatapoints.promptVersion,
@@ -110,6 +113,7 @@ function toDatapoint(row: DatapointRow): LoanDatapoint {
               fileName: row.evidenceFileName,
               page: row.evidencePage,
               textHash: row.evidenceTextHash,
+              text: row.evidenceText,
             },
       extractor: hasExtractor
         ? {

@@ -40,6 +40,11 @@ export const loanDatapoints = pgTable(
     evidenceDocId: uuid("evidence_doc_id"),
     evidencePage: integer("evidence_page"),
     evidenceTextHash: text("evidence_text_hash"),
+    /**
+     * The evidence text that evidence_text_hash was computed from. Null on
+     * rows extracted before the text was stored.
+     */
+    evidenceText: text("evidence_text"),
     extractorKind: extractorKind("extractor_kind"),
     extractorVersion: text("extractor_version"),
     promptVersion: text("prompt_version"),
@@ -94,6 +99,10 @@ export const loanDatapoints = pgTable(
     check(
       "loan_datapoints_evidence_hash_hex",
       sql`${t.evidenceTextHash} ~ '^[0-9a-f]{64}$'`,
+    ),
+    check(
+      "loan_datapoints_evidence_text_matches_hash",
+      sql`${t.evidenceText} is null or ${t.evidenceTextHash} = encode(sha256(convert_to(${t.evidenceText}, 'UTF8')), 'hex')`,
     ),
     check(
       "loan_datapoints_extraction_lineage",

@@ -39,6 +39,8 @@ export interface ExtractedDatapointRecord {
   page: number;
   /** SHA-256 of the evidence text, lower-case hex. */
   evidenceTextHash: string;
+  /** The evidence text; null on datapoints extracted before it was stored. */
+  evidenceText: string | null;
   confidence: number;
   extractorKind: "deterministic" | "model";
   extractorVersion: string;
@@ -125,6 +127,7 @@ export async function getDocument(
       valueNumber: point.valueNumber,
       page: point.evidencePage ?? 0,
       evidenceTextHash: point.evidenceTextHash ?? "",
+      evidenceText: point.evidenceText,
       confidence: Number(point.confidence),
       extractorKind: point.extractorKind ?? "deterministic",
       extractorVersion: point.extractorVersion ?? "",

@@ -1,0 +1,2 @@
+ALTER TABLE "loan_datapoints" ADD COLUMN "evidence_text" text;--> statement-breakpoint
+ALTER TABLE "loan_datapoints" ADD CONSTRAINT "loan_datapoints_evidence_text_matches_hash" CHECK ("loan_datapoints"."evidence_text" is null or "loan_datapoints"."evidence_text_hash" = encode(sha256(convert_to("loan_datapoints"."evidence_text", 'UTF8')), 'hex'));
