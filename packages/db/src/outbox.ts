@@ -1,5 +1,5 @@
-// The transactional outbox: tenants write events in the same transaction as
-// their change; the relay role claims them across tenants with
+// The transactional outbox. Tenants write events in the same transaction as
+// their change. The relay role claims them across tenants with
 // `for update skip locked` and a lease, so a crashed worker's events are
 // claimed again once the lease runs out. docs/outbox.md describes the
 // delivery guarantees.
@@ -125,14 +125,15 @@ export class RelayDatabase {
    * - it is the head of its aggregate: every earlier event of the same
    *   tenant and aggregate is done. A pending, leased or dead event holds
    *   back the later events of its aggregate and nothing else.
-   * A batch therefore holds at most one event per aggregate.
+   * A batch therefore contains at most one event per aggregate.
    */
   async claimEvents(options: ClaimOptions): Promise<ClaimedEvent[]> {
     const types = options.types ?? null;
     // The claim must walk event_outbox_due_idx in seq order and stop at the
-    // batch size; a bitmap scan plus sort reads every open event first, which
-    // after a burst of writes (statistics not yet refreshed) costs seconds per
-    // claim instead of milliseconds. SET LOCAL keeps the hint to this claim.
+    // batch size. A bitmap scan plus sort reads every open event first, and
+    // after a burst of writes (statistics not yet refreshed) that costs
+    // seconds per claim instead of milliseconds. SET LOCAL keeps the hint to
+    // this claim.
     const rows = await this.#sql.begin(async (tx) => {
       await tx`set local enable_bitmapscan = off`;
       await tx`set local enable_sort = off`;

@@ -1,6 +1,6 @@
 // Processes one claimed batch: groups its events by tenant, and for each
 // tenant runs the internal handlers, posts to the tenant's subscribers,
-// records the deliveries and completes or fails each event. A batch holds
+// records the deliveries and completes or fails each event. A batch contains
 // at most one event per aggregate (see RelayDatabase.claimEvents), so its
 // events are processed concurrently without breaking per-aggregate order.
 import type { AppDatabase, ClaimedEvent, Logger, RelayDatabase } from "@tapeline/db";

@@ -1,5 +1,5 @@
-// How each legacy table reaches its tenant, and the orders the upgrade
-// walks the tables in.
+// Tenant derivation for each legacy table, and the orders in which the
+// upgrade walks the tables.
 import { GLOBAL_TENANT_ID } from "../schema/tenants.ts";
 
 export { GLOBAL_TENANT_ID };
@@ -72,7 +72,7 @@ export function knownTenantSql(text: string): string {
                then (select t.id from public.tenants t where t.id = (${text})::uuid) end)`;
 }
 
-/** True when `text` looks like a uuid, so a missing tenant is told apart from a malformed one. */
+/** True when `text` looks like a uuid, so a missing tenant is distinguished from a malformed one. */
 export function isUuidTextSql(text: string): string {
   return `((${text}) ~ '${UUID_PATTERN}')`;
 }
