@@ -30,6 +30,8 @@ $$;
 --> statement-breakpoint
 alter function app.uuid_v7() owner to tapeline_owner;
 --> statement-breakpoint
+revoke all on function app.uuid_v7() from public;
+--> statement-breakpoint
 grant execute on function app.uuid_v7() to tapeline_app;
 --> statement-breakpoint
 alter table import_errors drop constraint import_errors_tenant_id_tenants_id_fk;
