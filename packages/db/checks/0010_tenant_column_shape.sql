@@ -1,9 +1,10 @@
 -- tenant_id columns that are not uuid, allow null, or do not reference
 -- public.tenants. Row-level security compares tenant_id with a uuid; a
--- null or dangling tenant_id is a row no tenant owns. A tenant_id counts
--- as referencing tenants directly, or through a foreign key that pairs it
--- with the tenant_id of a parent table whose tenant_id does, when every
--- column of that key is NOT NULL (so the key is always checked).
+-- null or dangling tenant_id is a row no tenant owns. A tenant_id may
+-- reference tenants directly or through a validated foreign key that pairs
+-- it with a parent's tenant_id, where the parent's tenant_id references
+-- tenants. Every column of that key must be NOT NULL, so that PostgreSQL
+-- checks the key on every row.
 with recursive tenant_columns as (
     select c.oid, n.nspname, c.relname, a.attnum, a.attnotnull, a.atttypid
     from pg_attribute a
