@@ -101,7 +101,7 @@ function generatedSection(report: RunReport, resultFile: string): string {
     `- Machine: ${machine.cpuModel}, ${machine.cpuCount} CPUs, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}. The benchmark process, its HTTP server child and PostgreSQL share these CPUs.`,
     `- PostgreSQL: ${postgres.version}. Settings not at their defaults: ${settings}.`,
     `- Data: ${counts}; the large tenant holds ${(report.data.largeTenantShare * 100).toFixed(1)}% of the loans. Generated in ${report.data.generateSeconds.toFixed(0)} s.`,
-    `- Rounds: one warm-up pair, then ${mode.rounds} interleaved pairs of ${mode.durationMs / 1000} s per side (database, ${mode.concurrency} concurrent loops), ${mode.httpSeconds} s per side (HTTP, ${mode.httpConnections} connections), ${mode.importRounds} pairs for the import.`,
+    `- Rounds: one warm-up pair, then ${mode.rounds} interleaved pairs of ${mode.durationMs / 1000} s per side (database, ${mode.concurrency} concurrent loops), ${mode.httpSeconds} s per side (HTTP, ${mode.httpConnections} connections), ${mode.importRounds} pairs for the import against each baseline on a ${mode.importTapeRows.toLocaleString("en-US")}-row tape.`,
     "",
     "Each ratio is our path over its baseline (throughput), or baseline over ours where lower is better (memory: ours over baseline, lower is better). Median, min and max are over the rounds.",
     "",

@@ -3,11 +3,10 @@
 // It runs against two baselines on the same file: raw COPY into an
 // unprotected table, and 1,000-row multi-row INSERTs into that table. The
 // table has one text column per HMDA loan field and a unique index on the
-// ULI, the key our path upserts loans by.
+// ULI, the key our path upserts loans by. The tape size is the mode's
+// importTapeRows, recorded in the figure's facts.
 // import-memory: peak RSS of a child process importing the large tape over
 // that of one importing the small tape.
-// NOTE: both figures wait for processImport to land in this checkout; until
-// it does they report "not measured" and this code has not run end to end.
 import { fork } from "node:child_process";
 import { createReadStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -24,7 +23,7 @@ import { judge, type BenchContext, type FigureResult, type Goal } from "../conte
 import { compare, round3, type Sample, type Side } from "../measure.ts";
 import { generateTapes } from "../generate/tapes.ts";
 import type { ImportChildConfig, ImportChildResult } from "../imports/import-child.ts";
-import { importTape, loadImportPipeline, type ImportPipeline } from "../imports/import-tape.ts";
+import { importTape } from "../imports/import-tape.ts";
 
 const LOAN_FIELDS = 110;
 const INSERT_BATCH_ROWS = 1_000;
@@ -101,11 +100,7 @@ async function insertTape(sql: postgres.Sql, file: string): Promise<Sample> {
   return { value: rows / seconds, detail: { rows, seconds: round3(seconds) } };
 }
 
-async function measureImport(
-  ctx: BenchContext,
-  pipeline: ImportPipeline,
-  file: string,
-): Promise<FigureResult> {
+async function measureImport(ctx: BenchContext, file: string): Promise<FigureResult> {
   const storageDir = await mkdtemp(path.join(tmpdir(), "tapeline-bench-storage-"));
   const system = connectSystem(ctx.cluster.adminUrl);
   const raw = postgres(ctx.cluster.bypassUrl, { max: 1, onnotice: () => {} });
@@ -115,7 +110,7 @@ async function measureImport(
     const ours: Side = {
       label: "createImport + processImport under RLS, with lineage and error rows",
       run: async () => {
-        const outcome = await importTape(pipeline, { db: ctx.app, system, storage }, file, String(round++));
+        const outcome = await importTape({ db: ctx.app, system, storage }, file, String(round++));
         return {
           value: outcome.rows / outcome.seconds,
           detail: { rows: outcome.rows, datapoints: outcome.datapoints, errors: outcome.errors, seconds: round3(outcome.seconds) },
@@ -139,7 +134,7 @@ async function measureImport(
       status,
       comparison: versusCopy,
       facts: {
-        tapeRows: ctx.mode.tapeRows.small,
+        tapeRows: ctx.mode.importTapeRows,
         versusInsertMedian: round3(versusInsert.median),
         versusInsertMin: round3(versusInsert.min),
         versusInsertMax: round3(versusInsert.max),
@@ -180,8 +175,8 @@ async function measureMemory(ctx: BenchContext, small: string, large: string): P
   });
   return {
     id: "import-memory",
-    ours: `peak RSS of a child importing the ${ctx.mode.tapeRows.large}-row tape`,
-    baseline: `peak RSS of a child importing the ${ctx.mode.tapeRows.small}-row tape`,
+    ours: `peak RSS of a child importing the ${ctx.mode.memoryTapeRows.large}-row tape`,
+    baseline: `peak RSS of a child importing the ${ctx.mode.memoryTapeRows.small}-row tape`,
     unit: "MiB",
     goal: MEMORY_GOAL,
     status: judge(MEMORY_GOAL, comparison),
@@ -191,23 +186,16 @@ async function measureMemory(ctx: BenchContext, small: string, large: string): P
 }
 
 export async function importFigures(ctx: BenchContext): Promise<FigureResult[]> {
-  const pipeline = await loadImportPipeline();
-  const { small, large } = ctx.mode.tapeRows;
-  if (!pipeline) {
-    return [
-      notMeasured("import", "tape import end to end under RLS", "raw COPY; 1,000-row INSERTs", IMPORT_GOAL, "import pipeline not merged"),
-      notMeasured("import-memory", `peak RSS, ${large}-row tape`, `peak RSS, ${small}-row tape`, MEMORY_GOAL, "import pipeline not merged"),
-    ];
-  }
-  ctx.log(`import: writing tapes of ${small} and ${large} rows`);
-  const tapes = await generateTapes(repositoryRoot, [small, large]);
+  const { small, large } = ctx.mode.memoryTapeRows;
+  const sizes = [...new Set([ctx.mode.importTapeRows, small, large])];
+  ctx.log(`import: writing tapes of ${sizes.join(", ")} rows`);
+  const tapes = await generateTapes(repositoryRoot, sizes);
   try {
-    const smallFile = tapes.files.get(small) as string;
-    const largeFile = tapes.files.get(large) as string;
-    const importResult = await measureImport(ctx, pipeline, smallFile);
+    const tapeOf = (rows: number) => tapes.files.get(rows) as string;
+    const importResult = await measureImport(ctx, tapeOf(ctx.mode.importTapeRows));
     let memoryResult: FigureResult;
     try {
-      memoryResult = await measureMemory(ctx, smallFile, largeFile);
+      memoryResult = await measureMemory(ctx, tapeOf(small), tapeOf(large));
     } catch (error) {
       // Keep the import figure when only the memory run fails.
       const message = error instanceof Error ? error.message : String(error);

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { FileStorage } from "@tapeline/core/storage";
 import { connectApp, connectSystem } from "@tapeline/db";
-import { importTape, loadImportPipeline } from "./import-tape.ts";
+import { importTape } from "./import-tape.ts";
 
 export interface ImportChildConfig {
   appUrl: string;
@@ -24,14 +24,12 @@ export interface ImportChildResult {
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.env.BENCH_IMPORT_CONFIG ?? "{}") as ImportChildConfig;
-  const pipeline = await loadImportPipeline();
-  if (!pipeline) throw new Error("processImport is not in this checkout.");
   const storageDir = await mkdtemp(path.join(tmpdir(), "tapeline-bench-import-"));
   const db = connectApp(config.appUrl, { max: 2 });
   const system = connectSystem(config.adminUrl);
   try {
     const storage = new FileStorage(storageDir);
-    const outcome = await importTape(pipeline, { db, system, storage }, config.file, config.label);
+    const outcome = await importTape({ db, system, storage }, config.file, config.label);
     const result: ImportChildResult = {
       maxRssKiB: process.resourceUsage().maxRSS,
       rows: outcome.rows,

@@ -1,7 +1,11 @@
 -- tenant_id columns that are not uuid, allow null, or do not reference
 -- public.tenants. Row-level security compares tenant_id with a uuid; a
--- null or dangling tenant_id is a row no tenant owns.
-with tenant_columns as (
+-- null or dangling tenant_id is a row no tenant owns. A tenant_id may
+-- reference tenants directly or through a validated foreign key that pairs
+-- it with a parent's tenant_id, where the parent's tenant_id references
+-- tenants. Every column of that key must be NOT NULL, so that PostgreSQL
+-- checks the key on every row.
+with recursive tenant_columns as (
     select c.oid, n.nspname, c.relname, a.attnum, a.attnotnull, a.atttypid
     from pg_attribute a
     join pg_class c on c.oid = a.attrelid
@@ -10,6 +14,24 @@ with tenant_columns as (
       and c.relkind in ('r', 'p')
       and n.nspname not in ('pg_catalog', 'information_schema', 'drizzle')
       and n.nspname not like 'pg\_%'
+),
+referenced (oid) as (
+    select t.oid
+    from tenant_columns t
+    join pg_constraint k on k.conrelid = t.oid and k.contype = 'f'
+    where k.confrelid = to_regclass('public.tenants')
+      and k.conkey = array[t.attnum]
+    union
+    select t.oid
+    from tenant_columns t
+    join pg_constraint k on k.conrelid = t.oid and k.contype = 'f'
+    join referenced parent on parent.oid = k.confrelid
+    join tenant_columns p on p.oid = k.confrelid
+    where k.convalidated
+      and array_position(k.conkey, t.attnum) = array_position(k.confkey, p.attnum)
+      and not exists (
+          select 1 from pg_attribute a
+          where a.attrelid = t.oid and a.attnum = any (k.conkey) and not a.attnotnull)
 )
 select format('column %I.%I.tenant_id', t.nspname, t.relname) as object,
        format('tenant_id is %s, not uuid', format_type(t.atttypid, null)) as detail,
@@ -25,9 +47,5 @@ select format('column %I.%I.tenant_id', t.nspname, t.relname),
        format('in a new migration: alter table %I.%I add foreign key (tenant_id) references public.tenants (id);',
               t.nspname, t.relname)
 from tenant_columns t
-where not exists (
-    select 1 from pg_constraint k
-    where k.conrelid = t.oid and k.contype = 'f'
-      and k.confrelid = to_regclass('public.tenants')
-      and k.conkey = array[t.attnum])
+where t.oid not in (select oid from referenced)
 order by 1, 2;

@@ -225,6 +225,26 @@ describe("checkDatabase", () => {
     ]);
   });
 
+  it("accepts a tenant reference only through a NOT NULL key", async () => {
+    const tenantFindings = async (loanColumn: string) => {
+      const findings = await findingsWhileBroken(
+        sql`create table notes (
+                tenant_id uuid not null, id uuid, ${sql.raw(loanColumn)},
+                primary key (tenant_id, id),
+                foreign key (tenant_id, loan_id) references loan_candidates (tenant_id, id))`,
+        sql`drop table notes`,
+      );
+      return findings
+        .filter((finding) => finding.check === "0010_tenant_column_shape")
+        .map((finding) => finding.detail);
+    };
+
+    expect(await tenantFindings("loan_id uuid")).toEqual([
+      "tenant_id does not reference public.tenants",
+    ]);
+    expect(await tenantFindings("loan_id uuid not null")).toEqual([]);
+  });
+
   it("names a migration edited after it was applied", async () => {
     const folder = await copyMigrations("edited");
     const file = path.join(folder, "0003_enable_row_level_security.sql");

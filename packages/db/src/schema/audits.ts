@@ -6,7 +6,7 @@ import {
   text,
   uuid,
 } from "drizzle-orm/pg-core";
-import { createdAtColumn, idColumn, tenantIdColumn } from "./columns.ts";
+import { createdAtColumn, tenantIdColumn, timeOrderedIdColumn } from "./columns.ts";
 import { auditAction } from "./enums.ts";
 
 /**
@@ -17,7 +17,7 @@ export const audits = pgTable(
   "audits",
   {
     tenantId: tenantIdColumn(),
-    id: idColumn(),
+    id: timeOrderedIdColumn(),
     actor: text("actor").notNull(),
     action: auditAction("action").notNull(),
     tableName: text("table_name").notNull(),

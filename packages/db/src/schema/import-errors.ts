@@ -9,14 +9,15 @@ import {
   text,
   uuid,
 } from "drizzle-orm/pg-core";
-import { createdAtColumn, idColumn, tenantIdColumn } from "./columns.ts";
+import { childTenantIdColumn, createdAtColumn, idColumn } from "./columns.ts";
 import { imports } from "./imports.ts";
 
 /** A tape row, or one field of it, that could not be imported, and why. */
 export const importErrors = pgTable(
   "import_errors",
   {
-    tenantId: tenantIdColumn(),
+    // The tenant is checked through import_errors_import_fkey.
+    tenantId: childTenantIdColumn(),
     id: idColumn(),
     importId: uuid("import_id").notNull(),
     rowNumber: integer("row_number").notNull(),

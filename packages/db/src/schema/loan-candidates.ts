@@ -5,14 +5,14 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
-import { createdAtColumn, idColumn, tenantIdColumn } from "./columns.ts";
+import { createdAtColumn, tenantIdColumn, timeOrderedIdColumn } from "./columns.ts";
 
 /** A loan under review, known by the lender's loan number (the ULI for HMDA tapes). */
 export const loanCandidates = pgTable(
   "loan_candidates",
   {
     tenantId: tenantIdColumn(),
-    id: idColumn(),
+    id: timeOrderedIdColumn(),
     loanNumber: text("loan_number").notNull(),
     createdAt: createdAtColumn(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),

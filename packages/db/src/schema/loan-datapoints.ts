@@ -11,7 +11,11 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import { createdAtColumn, idColumn, tenantIdColumn } from "./columns.ts";
+import {
+  childTenantIdColumn,
+  createdAtColumn,
+  timeOrderedIdColumn,
+} from "./columns.ts";
 import { datapointSource, extractorKind } from "./enums.ts";
 import { imports } from "./imports.ts";
 import { loanCandidates } from "./loan-candidates.ts";
@@ -27,8 +31,10 @@ import { loanDocuments } from "./loan-documents.ts";
 export const loanDatapoints = pgTable(
   "loan_datapoints",
   {
-    tenantId: tenantIdColumn(),
-    id: idColumn(),
+    // The tenant is checked through loan_datapoints_loan_fkey (loan_id is
+    // NOT NULL), so the column has no reference of its own.
+    tenantId: childTenantIdColumn(),
+    id: timeOrderedIdColumn(),
     loanId: uuid("loan_id").notNull(),
     key: text("key").notNull(),
     source: datapointSource("source").notNull(),
@@ -74,17 +80,17 @@ export const loanDatapoints = pgTable(
       foreignColumns: [imports.tenantId, imports.id],
     }).onDelete("cascade"),
     index("loan_datapoints_loan_key_idx").on(t.tenantId, t.loanId, t.key),
-    index("loan_datapoints_loan_evidence_idx").on(
-      t.tenantId,
-      t.loanId,
-      t.evidenceDocId,
-    ),
-    index("loan_datapoints_confidence_idx").on(t.tenantId, t.confidence),
-    index("loan_datapoints_evidence_idx").on(
-      t.tenantId,
-      t.evidenceDocId,
-      t.evidencePage,
-    ),
+    // Partial: tape and manual rows have no evidence or confidence, and
+    // every lookup by these columns compares them with a value.
+    index("loan_datapoints_loan_evidence_idx")
+      .on(t.tenantId, t.loanId, t.evidenceDocId)
+      .where(sql`${t.evidenceDocId} is not null`),
+    index("loan_datapoints_confidence_idx")
+      .on(t.tenantId, t.confidence)
+      .where(sql`${t.confidence} is not null`),
+    index("loan_datapoints_evidence_idx")
+      .on(t.tenantId, t.evidenceDocId, t.evidencePage)
+      .where(sql`${t.evidenceDocId} is not null`),
     uniqueIndex("loan_datapoints_import_row_key")
       .on(t.tenantId, t.importId, t.importRowNumber, t.key)
       .where(sql`${t.importId} is not null`),
