@@ -12,7 +12,7 @@ import { MODES, type BenchContext, type FigureResult, type Samples } from "./con
 import { childPolicy } from "./figures/child-policy.ts";
 import { orm, rlsPolicy, rlsScan, tenantPage, tenantPk } from "./figures/database.ts";
 import { httpFigures } from "./figures/http.ts";
-import { importFigures } from "./figures/import.ts";
+import { importFigure, importMemoryFigure } from "./figures/import.ts";
 import { relay } from "./figures/relay.ts";
 import { generateDatabase } from "./generate/database.ts";
 import { PlanRecorder } from "./plans.ts";
@@ -33,8 +33,9 @@ const GROUPS: Group[] = [
   { ids: ["tenant-page"], run: tenantPage },
   { ids: ["orm"], run: orm },
   { ids: ["api-route", "http", "http-framework"], run: httpFigures },
-  { ids: ["import", "import-memory"], run: importFigures },
+  { ids: ["import"], run: importFigure },
   { ids: ["relay"], run: relay },
+  { ids: ["import-memory"], run: importMemoryFigure },
 ];
 
 const VALUE_OPTIONS = ["--only", "--skip", "--duration-ms"];

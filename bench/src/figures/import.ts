@@ -31,10 +31,6 @@ const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url))
 const childEntry = path.join(path.dirname(fileURLToPath(import.meta.url)), "../imports/import-child.ts");
 const columns = Array.from({ length: LOAN_FIELDS }, (_, i) => `f${i + 1}`);
 
-function notMeasured(id: string, ours: string, baseline: string, goal: Goal, note: string): FigureResult {
-  return { id, ours, baseline, unit: "", goal, status: "not measured", note };
-}
-
 const IMPORT_GOAL: Goal = { kind: "at-least", value: 0.4, text: ">= 0.40 of COPY, and >= 2x multi-row INSERT" };
 const MEMORY_GOAL: Goal = { kind: "at-most", value: 1.2, text: "<= 1.2" };
 
@@ -185,29 +181,28 @@ async function measureMemory(ctx: BenchContext, small: string, large: string): P
   };
 }
 
-export async function importFigures(ctx: BenchContext): Promise<FigureResult[]> {
-  const { small, large } = ctx.mode.memoryTapeRows;
-  const sizes = [...new Set([ctx.mode.importTapeRows, small, large])];
-  ctx.log(`import: writing tapes of ${sizes.join(", ")} rows`);
-  const tapes = await generateTapes(repositoryRoot, sizes);
+/** The import figure: one tape imported each round, against COPY and INSERT. */
+export async function importFigure(ctx: BenchContext): Promise<FigureResult> {
+  const rows = ctx.mode.importTapeRows;
+  ctx.log(`import: writing a tape of ${rows} rows`);
+  const tapes = await generateTapes(repositoryRoot, [rows]);
   try {
-    const tapeOf = (rows: number) => tapes.files.get(rows) as string;
-    const importResult = await measureImport(ctx, tapeOf(ctx.mode.importTapeRows));
-    let memoryResult: FigureResult;
-    try {
-      memoryResult = await measureMemory(ctx, tapeOf(small), tapeOf(large));
-    } catch (error) {
-      // Keep the import figure when only the memory run fails.
-      const message = error instanceof Error ? error.message : String(error);
-      memoryResult = notMeasured(
-        "import-memory",
-        `peak RSS, ${large}-row tape`,
-        `peak RSS, ${small}-row tape`,
-        MEMORY_GOAL,
-        `failed: ${message}`,
-      );
-    }
-    return [importResult, memoryResult];
+    return await measureImport(ctx, tapes.files.get(rows) as string);
+  } finally {
+    await tapes.remove();
+  }
+}
+
+/**
+ * The import-memory figure. It runs last in a full run: its peak RSS does
+ * not depend on the machine's load, and the large tape takes the longest.
+ */
+export async function importMemoryFigure(ctx: BenchContext): Promise<FigureResult> {
+  const { small, large } = ctx.mode.memoryTapeRows;
+  ctx.log(`import-memory: writing tapes of ${small} and ${large} rows`);
+  const tapes = await generateTapes(repositoryRoot, [small, large]);
+  try {
+    return await measureMemory(ctx, tapes.files.get(small) as string, tapes.files.get(large) as string);
   } finally {
     await tapes.remove();
   }
