@@ -18,7 +18,7 @@ import { ApiError } from "./errors.ts";
  */
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-/** The Node.js response that @hono/node-server passes as `c.env.outgoing`; absent under app.request(). */
+/** Returns the Node.js response that @hono/node-server passes as `c.env.outgoing`, or undefined under app.request(). */
 function nodeResponseOf(c: Context<AppBindings>): ServerResponse | undefined {
   const env = c.env as Partial<HttpBindings> | undefined;
   return env?.outgoing instanceof ServerResponse ? env.outgoing : undefined;

@@ -15,7 +15,8 @@ describe("X-Request-Id over HTTP", () => {
   beforeAll(async () => {
     api = await createTestApi(t.db);
     tenants = await createTenantPair(t.system);
-    server = await startServer({ app: api.app, host: "127.0.0.1", port: 0, logger: pino({ level: "silent" }) });
+    const logger = pino({ level: "silent" });
+    server = await startServer({ app: api.app, host: "127.0.0.1", port: 0, logger });
   });
   afterAll(async () => {
     await server.close();
@@ -55,7 +56,9 @@ describe("X-Request-Id over HTTP", () => {
     await response.text();
     const id = response.headers.get("x-request-id");
 
-    const logged = api.logLines.slice(before).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const logged = api.logLines
+      .slice(before)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     const received = logged.find((line) => line.msg === "request received");
     const completed = logged.find((line) => line.msg === "request completed");
     expect(received?.requestId).toBe(id);

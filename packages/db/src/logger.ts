@@ -7,19 +7,19 @@ export interface LoggerOptions {
   /** File path or descriptor the lines are written to; default stdout (1). */
   destination?: string | number;
   /**
-   * false writes lines asynchronously: lines logged while a write is in
-   * flight are batched into the next one, and pino writes what is still
-   * buffered synchronously on process exit (its `exit` hook, pino 10).
-   * Default true: every line is written before the logging call returns.
+   * Whether each line is written before the logging call returns (default
+   * true). With false, lines logged while a write is in flight go out
+   * together in the next write, and pino 10 writes what is still buffered
+   * synchronously from its process `exit` hook.
    */
   sync?: boolean;
 }
 
 /** Creates a JSON logger named after the component; LOG_LEVEL sets the level (default info). */
 export function createLogger(name: string, options: LoggerOptions = {}): Logger {
-  // A path is opened here, synchronously: an asynchronous destination would
-  // otherwise open it in the background, and lines logged before an early
-  // exit would be lost while it is not yet open.
+  // A path is opened here synchronously. An asynchronous destination would
+  // otherwise open it in the background, and an exit before the file is
+  // open would lose every line logged so far.
   const fd =
     typeof options.destination === "string"
       ? openSync(options.destination, "a")
