@@ -70,7 +70,7 @@ function parseArguments(argv: string[]) {
   if (unknown.length > 0) {
     throw new Error(
       `Unknown option ${unknown[0]}: use --quick, --only id,id, --skip id,id and --duration-ms N ` +
-        "(length of one side of one round of a database figure).",
+        "(length of one side of one round in milliseconds; HTTP figures round it to whole seconds).",
     );
   }
   return { quick, only, skip, durationMs };
@@ -114,7 +114,10 @@ async function runGroup(ctx: BenchContext, group: Group): Promise<FigureResult[]
 async function main(): Promise<number> {
   const args = parseArguments(process.argv.slice(2));
   const preset = MODES[args.quick ? "quick" : "full"];
-  const mode = { ...preset, durationMs: args.durationMs ?? preset.durationMs };
+  const durationMs = args.durationMs ?? preset.durationMs;
+  const httpSeconds =
+    args.durationMs === undefined ? preset.httpSeconds : Math.max(1, Math.round(durationMs / 1000));
+  const mode = { ...preset, durationMs, httpSeconds };
   const startedAt = new Date().toISOString();
   log(`mode ${mode.name}: starting PostgreSQL`);
   const cluster = await startBenchCluster();

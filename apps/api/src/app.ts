@@ -15,6 +15,7 @@ import { registerWebhookRoutes } from "./routes/webhooks.ts";
 import { HealthSchema } from "./schemas.ts";
 
 export { createAuthenticator, signDevelopmentToken, type Authenticator, type Principal } from "./auth.ts";
+export { createApiLogger } from "./logger.ts";
 export { readApiEnv, DEFAULT_MAX_UPLOAD_BYTES, type ApiEnv, type AuthConfig } from "./env.ts";
 export { startServer, type RunningServer } from "./server.ts";
 export type { AppDependencies, App } from "./context.ts";

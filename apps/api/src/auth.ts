@@ -2,6 +2,7 @@
 // and a shared secret in development, or the keys of a remote JWKS in
 // production. The tenant comes only from the verified token's `tenant_id`
 // claim and the actor from `sub`. No header, path or body can change either.
+import { webcrypto } from "node:crypto";
 import {
   SignJWT,
   createRemoteJWKSet,
@@ -126,12 +127,26 @@ function rejectLongLifetime(payload: JWTPayload): void {
   }
 }
 
+/**
+ * Imports the HS256 secret as a WebCrypto key once. jose imports a
+ * Uint8Array secret again on every jwtVerify call (jose 6.2).
+ */
+function importHmacKey(secret: string): Promise<webcrypto.CryptoKey> {
+  return webcrypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["verify"],
+  );
+}
+
 /** Creates the verifier for the configured mode. */
 export function createAuthenticator(config: AuthConfig): Authenticator {
-  let key: Uint8Array | JWTVerifyGetKey;
+  let key: Promise<webcrypto.CryptoKey> | JWTVerifyGetKey;
   let options: Parameters<typeof jwtVerify>[2];
   if (config.mode === "development") {
-    key = new TextEncoder().encode(config.secret);
+    key = importHmacKey(config.secret);
     options = {
       algorithms: ["HS256"],
       issuer: DEVELOPMENT_ISSUER,
@@ -154,7 +169,7 @@ export function createAuthenticator(config: AuthConfig): Authenticator {
         const { payload } =
           typeof key === "function"
             ? await jwtVerify(token, key, options)
-            : await jwtVerify(token, key, options);
+            : await jwtVerify(token, await key, options);
         rejectLongLifetime(payload);
         return toPrincipal(payload);
       } catch (error) {

@@ -5,6 +5,7 @@
 import {
   connectApp,
   createLogger,
+  flushLogger,
   migrateDatabase,
   resolveDatabase,
 } from "@tapeline/db";
@@ -12,10 +13,11 @@ import { FileStorage } from "@tapeline/core/storage";
 import { createApp } from "./app.ts";
 import { createAuthenticator } from "./auth.ts";
 import { readApiEnv } from "./env.ts";
+import { createApiLogger } from "./logger.ts";
 import { startServer } from "./server.ts";
 
 async function main(): Promise<void> {
-  const logger = createLogger("api");
+  const logger = createApiLogger();
   const env = readApiEnv();
   const urls = await resolveDatabase({ logger, env: env.database });
   await migrateDatabase({
@@ -43,6 +45,7 @@ async function main(): Promise<void> {
     await db.close();
     await urls.embedded?.stop();
     logger.info("API stopped");
+    await flushLogger(logger);
   };
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, () => {

@@ -15,9 +15,8 @@ import { compare, round3, type Sample, type Side } from "../measure.ts";
 import { loanByIdQuery } from "./queries.ts";
 
 const HOST = "127.0.0.1";
-const APP_PORT = 3346;
-const HONO_PORT = 3347;
-const BARE_PORT = 3348;
+/** First of three consecutive ports: app, plain Hono, bare node:http. */
+const DEFAULT_HTTP_PORT = 3346;
 const serversEntry = path.join(path.dirname(fileURLToPath(import.meta.url)), "../http/servers.ts");
 
 /** getLoan's two statements as Drizzle renders them, for the raw twin route. */
@@ -147,7 +146,24 @@ async function compareHttp(
   };
 }
 
+/** Reads TAPELINE_BENCH_HTTP_PORT, the first of the three server ports. */
+function readFirstPort(): number {
+  const text = process.env.TAPELINE_BENCH_HTTP_PORT;
+  if (text === undefined || text === "") return DEFAULT_HTTP_PORT;
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 1024 || port > 65533) {
+    throw new Error(
+      `Invalid TAPELINE_BENCH_HTTP_PORT ${JSON.stringify(text)}: use a port from 1024 to 65533; ` +
+        "the HTTP figures listen on it and the next two ports.",
+    );
+  }
+  return port;
+}
+
 export async function httpFigures(ctx: BenchContext): Promise<FigureResult[]> {
+  const appPort = readFirstPort();
+  const honoPort = appPort + 1;
+  const barePort = appPort + 2;
   const secret = randomBytes(32).toString("base64url");
   const statements = await getLoanSql(ctx);
   const child = await startServers({
@@ -155,9 +171,9 @@ export async function httpFigures(ctx: BenchContext): Promise<FigureResult[]> {
     bypassUrl: ctx.cluster.bypassUrl,
     secret,
     host: HOST,
-    appPort: APP_PORT,
-    honoPort: HONO_PORT,
-    barePort: BARE_PORT,
+    appPort,
+    honoPort,
+    barePort,
     poolSize: ctx.mode.concurrency,
     ...statements,
   });
@@ -169,7 +185,7 @@ export async function httpFigures(ctx: BenchContext): Promise<FigureResult[]> {
     });
     const headers = { authorization: `Bearer ${token}` };
     const ids = ctx.samples.loanIds;
-    const appBase = `http://${HOST}:${APP_PORT}`;
+    const appBase = `http://${HOST}:${appPort}`;
     const apiRoute = await compareHttp(ctx, {
       id: "api-route",
       ours: side("GET /v1/loans/{loanId}: JWT, request log, db.tenant(), getLoan", () =>
@@ -186,17 +202,17 @@ export async function httpFigures(ctx: BenchContext): Promise<FigureResult[]> {
         load(ctx, `${appBase}/healthz`, {}),
       ),
       baseline: side("GET /healthz from bare node:http", () =>
-        load(ctx, `http://${HOST}:${BARE_PORT}/healthz`, {}),
+        load(ctx, `http://${HOST}:${barePort}/healthz`, {}),
       ),
       goal: { kind: "at-least", value: 0.84, text: ">= 0.84" },
     });
     const framework = await compareHttp(ctx, {
       id: "http-framework",
       ours: side("GET /healthz from a plain Hono app on @hono/node-server", () =>
-        load(ctx, `http://${HOST}:${HONO_PORT}/healthz`, {}),
+        load(ctx, `http://${HOST}:${honoPort}/healthz`, {}),
       ),
       baseline: side("GET /healthz from bare node:http", () =>
-        load(ctx, `http://${HOST}:${BARE_PORT}/healthz`, {}),
+        load(ctx, `http://${HOST}:${barePort}/healthz`, {}),
       ),
       goal: { kind: "report", text: "report: the framework's share of the http gap" },
     });

@@ -17,9 +17,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
-import { pino } from "pino";
 import postgres from "postgres";
-import { createApp, createAuthenticator, startServer, type App } from "@tapeline/api";
+import {
+  createApiLogger,
+  createApp,
+  createAuthenticator,
+  startServer,
+  type App,
+} from "@tapeline/api";
 import { FileStorage } from "@tapeline/core/storage";
 import { connectApp } from "@tapeline/db";
 
@@ -142,9 +147,9 @@ function startPlainHono(host: string, port: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  // Request log lines go to /dev/null with pino's default synchronous
-  // writes, so logging costs what it costs on stdout minus the terminal.
-  const logger = pino({ level: "info" }, pino.destination({ dest: "/dev/null", sync: true }));
+  // The API's own logger settings, with the lines going to /dev/null, so
+  // logging costs what it costs on stdout minus the reader of the pipe.
+  const logger = createApiLogger("/dev/null");
   const storageDir = await mkdtemp(path.join(tmpdir(), "tapeline-bench-storage-"));
   const db = connectApp(config.appUrl, { max: config.poolSize, applicationName: "tapeline-bench-api" });
   const raw = postgres(config.bypassUrl, { max: config.poolSize, onnotice: () => {} });

@@ -3,7 +3,7 @@
 // functions of SystemDatabase and RelayDatabase.
 export * from "./schema/index.ts";
 export * from "./errors.ts";
-export { createLogger, type Logger } from "./logger.ts";
+export { createLogger, flushLogger, type Logger, type LoggerOptions } from "./logger.ts";
 export { readDatabaseEnv, DEFAULT_EXTRACTOR_VERSION, type DatabaseEnv } from "./env.ts";
 export {
   resolveDatabase,
