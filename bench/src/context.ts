@@ -27,8 +27,16 @@ export interface Mode {
   tapeRows: { small: number; large: number };
   /** Rounds of the import figure (each imports the small tape). */
   importRounds: number;
-  /** Pending events (relay) and no-op jobs (graphile-worker) to drain. */
+  /** Pending events (relay) and no-op jobs (graphile-worker) drained per round. */
   relayEvents: number;
+  /** Events and jobs of the relay figure's warm-up pair (at most relayEvents). */
+  relayWarmupEvents: number;
+  /**
+   * Measured pairs of the relay figure after its warm-up pair. Five, the
+   * fewest the suite allows, because a full-size graphile-worker round
+   * alone takes minutes.
+   */
+  relayRounds: number;
 }
 
 export const MODES: Record<Mode["name"], Mode> = {
@@ -45,6 +53,8 @@ export const MODES: Record<Mode["name"], Mode> = {
     tapeRows: { small: 1_000, large: 10_000 },
     importRounds: 5,
     relayEvents: 500,
+    relayWarmupEvents: 100,
+    relayRounds: 5,
   },
   full: {
     name: "full",
@@ -59,6 +69,8 @@ export const MODES: Record<Mode["name"], Mode> = {
     tapeRows: { small: 100_000, large: 1_000_000 },
     importRounds: 5,
     relayEvents: 100_000,
+    relayWarmupEvents: 5_000,
+    relayRounds: 5,
   },
 };
 
