@@ -29,8 +29,16 @@ export interface Mode {
   importRounds: number;
   /** Loan rows of the two tapes whose peak RSS the import-memory figure compares. */
   memoryTapeRows: { small: number; large: number };
-  /** Pending events (relay) and no-op jobs (graphile-worker) to drain. */
+  /** Pending events (relay) and no-op jobs (graphile-worker) drained per round. */
   relayEvents: number;
+  /** Events and jobs of the relay figure's warm-up pair (at most relayEvents). */
+  relayWarmupEvents: number;
+  /**
+   * Measured pairs of the relay figure after its warm-up pair. Five, the
+   * fewest the suite allows, because a full-size graphile-worker round
+   * alone takes minutes.
+   */
+  relayRounds: number;
 }
 
 export const MODES: Record<Mode["name"], Mode> = {
@@ -48,6 +56,8 @@ export const MODES: Record<Mode["name"], Mode> = {
     importRounds: 5,
     memoryTapeRows: { small: 1_000, large: 10_000 },
     relayEvents: 500,
+    relayWarmupEvents: 100,
+    relayRounds: 5,
   },
   full: {
     name: "full",
@@ -70,6 +80,8 @@ export const MODES: Record<Mode["name"], Mode> = {
     importRounds: 5,
     memoryTapeRows: { small: 100_000, large: 1_000_000 },
     relayEvents: 100_000,
+    relayWarmupEvents: 5_000,
+    relayRounds: 5,
   },
 };
 
