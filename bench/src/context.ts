@@ -72,8 +72,8 @@ export const MODES: Record<Mode["name"], Mode> = {
     // NOTE: the import figure imports a 10,000-row tape, a tenth of the
     // data set's 100,000 loans. An import ran at about 500 loan rows/s on 2
     // shared cores, because each row writes about 19 datapoints and as many
-    // audits rows: its 11 imports take about 4 minutes at 10,000 rows and
-    // would take over 30 at 100,000. import-memory keeps the 100,000 and
+    // audits rows. The figure's 11 imports take about 4 minutes at 10,000
+    // rows and would take over 30 at 100,000. import-memory keeps the 100,000 and
     // 1,000,000-row tapes, one import each; the large one takes the better
     // part of an hour.
     importTapeRows: 10_000,

@@ -181,7 +181,7 @@ async function measureMemory(ctx: BenchContext, small: string, large: string): P
   };
 }
 
-/** The import figure: one tape imported each round, against COPY and INSERT. */
+/** Measures the import figure: one tape imported each round, against COPY and against INSERT. */
 export async function importFigure(ctx: BenchContext): Promise<FigureResult> {
   const rows = ctx.mode.importTapeRows;
   ctx.log(`import: writing a tape of ${rows} rows`);
@@ -194,8 +194,9 @@ export async function importFigure(ctx: BenchContext): Promise<FigureResult> {
 }
 
 /**
- * The import-memory figure. It runs last in a full run: its peak RSS does
- * not depend on the machine's load, and the large tape takes the longest.
+ * Measures the import-memory figure. It runs last in a full run, because
+ * peak RSS does not depend on the machine's load and the large tape takes
+ * the longest.
  */
 export async function importMemoryFigure(ctx: BenchContext): Promise<FigureResult> {
   const { small, large } = ctx.mode.memoryTapeRows;
