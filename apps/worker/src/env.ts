@@ -26,6 +26,8 @@ const workerEnvSchema = z.object({
     .default(900),
   /** Events claimed at once. */
   WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(50),
+  /** Claim loops per worker process, each with its own batch in flight. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
   /** First retry delay in seconds, doubled per attempt, with jitter. */
   WORKER_RETRY_BASE_SECONDS: z.coerce.number().min(0.01).max(3600).default(5),
   /** Cap of the retry delay, in seconds. */

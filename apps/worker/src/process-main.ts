@@ -36,6 +36,7 @@ export function runWorkerProcess(options: { handlers?: EventHandlers } = {}): vo
       workerId: env.WORKER_ID,
       pollIntervalMs: env.WORKER_POLL_INTERVAL_MS,
       batchSize: env.WORKER_BATCH_SIZE,
+      concurrency: env.WORKER_CONCURRENCY,
       maxAttempts: env.WORKER_MAX_ATTEMPTS,
       leaseSeconds: env.WORKER_LEASE_SECONDS,
       retryBaseSeconds: env.WORKER_RETRY_BASE_SECONDS,

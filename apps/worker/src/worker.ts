@@ -3,7 +3,7 @@
 // to the tenant's webhook subscribers (relay/dispatch.ts), then completes
 // it or fails it with capped exponential backoff and jitter. It wakes on
 // NOTIFY tapeline_outbox and polls as a fallback. On stop it claims nothing
-// more, finishes the batch in hand, and releases a batch claimed after the
+// more, finishes the batches in hand, and releases a batch claimed after the
 // stop was requested. docs/outbox.md describes the guarantees.
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
@@ -36,6 +36,14 @@ export interface WorkerOptions {
   pollIntervalMs?: number;
   /** Events claimed at once; defaults to 50. */
   batchSize?: number;
+  /**
+   * Claim loops in this process; defaults to 2. While one loop waits on
+   * its batch's POSTs and transactions, another claims and dispatches the
+   * next batch. The claim never hands out an event while an earlier event
+   * of its aggregate is still open, so loops keep each aggregate in order
+   * as separate workers do.
+   */
+  concurrency?: number;
   /** Attempts per event before it is marked dead; defaults to 5. */
   maxAttempts?: number;
   /**
@@ -68,7 +76,7 @@ export interface RunningWorker {
   metrics: RelayMetrics;
   /** Settles with the metrics server's port once it listens; undefined without one. */
   metricsPort: Promise<number | undefined>;
-  /** Stops claiming, finishes the batch in hand, closes the connections. */
+  /** Stops claiming, finishes the batches in hand, closes the connections. */
   stop(): Promise<void>;
   /** Settles when the worker has stopped. */
   stopped: Promise<void>;
@@ -77,13 +85,14 @@ export interface RunningWorker {
 /** Maximum idle wait after repeated claim failures (database unreachable), in milliseconds. */
 const MAX_CLAIM_BACKOFF_MS = 30_000;
 
-/** Starts the claim loop and returns at once. */
+/** Starts the claim loops and returns at once. */
 export function startWorker(options: WorkerOptions): RunningWorker {
   const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const settings = {
     workerId,
     pollIntervalMs: options.pollIntervalMs ?? 500,
     batchSize: options.batchSize ?? 50,
+    concurrency: options.concurrency ?? 2,
     maxAttempts: options.maxAttempts ?? 5,
     leaseSeconds: options.leaseSeconds ?? 900,
     retryBaseSeconds: options.retryBaseSeconds ?? 5,
@@ -110,26 +119,29 @@ export function startWorker(options: WorkerOptions): RunningWorker {
   });
 
   let stopping = false;
-  let wake: (() => void) | undefined;
-  let notified = false;
-  const sleep = (ms: number) =>
+  /** One per claim loop: whether a NOTIFY arrived since its last claim, and how to end its idle wait. */
+  const sleepers = new Set<{ notified: boolean; wake?: () => void }>();
+  const sleep = (sleeper: { notified: boolean; wake?: () => void }, ms: number) =>
     new Promise<void>((resolve) => {
-      if (notified || stopping) {
-        notified = false;
+      if (sleeper.notified || stopping) {
+        sleeper.notified = false;
         resolve();
         return;
       }
       const timer = setTimeout(finish, ms);
       function finish() {
         clearTimeout(timer);
-        wake = undefined;
+        sleeper.wake = undefined;
         resolve();
       }
-      wake = finish;
+      sleeper.wake = finish;
     });
+  const wakeAll = () => {
+    for (const sleeper of sleepers) sleeper.wake?.();
+  };
   const onNotify = () => {
-    notified = true;
-    wake?.();
+    for (const sleeper of sleepers) sleeper.notified = true;
+    wakeAll();
   };
 
   let metricsServer: MetricsServer | undefined;
@@ -150,17 +162,15 @@ export function startWorker(options: WorkerOptions): RunningWorker {
       : undefined;
   sampleTimer?.unref();
 
-  const loop = async () => {
+  const claimLoop = async (loopNumber: number) => {
+    const sleeper: { notified: boolean; wake?: () => void } = { notified: false };
+    sleepers.add(sleeper);
+    const loopLogger = settings.concurrency > 1 ? logger.child({ loop: loopNumber }) : logger;
     let claimFailures = 0;
-    logger.info({ handlers: Object.keys(handlers) }, "worker started");
-    const listening = relay.listen(onNotify).catch((error: unknown) => {
-      logger.warn({ err: error }, "LISTEN failed; polling only");
-      return undefined;
-    });
     while (!stopping) {
       let events: ClaimedEvent[];
       try {
-        notified = false;
+        sleeper.notified = false;
         events = await relay.claimEvents({
           workerId,
           batchSize: settings.batchSize,
@@ -170,22 +180,32 @@ export function startWorker(options: WorkerOptions): RunningWorker {
       } catch (error) {
         claimFailures += 1;
         const wait = Math.min(MAX_CLAIM_BACKOFF_MS, settings.pollIntervalMs * 2 ** claimFailures);
-        logger.error({ err: error, claimFailures }, `claiming events failed; trying again in ${wait} ms`);
-        await sleep(wait);
+        loopLogger.error({ err: error, claimFailures }, `claiming events failed; trying again in ${wait} ms`);
+        await sleep(sleeper, wait);
         continue;
       }
       if (events.length === 0) {
-        await sleep(settings.pollIntervalMs);
+        await sleep(sleeper, settings.pollIntervalMs);
         continue;
       }
       fault("after-claim");
       if (stopping) {
         const released = await relay.releaseEvents(events, workerId).catch(() => 0);
-        logger.info({ released }, "stopping: released the batch claimed after the stop request");
+        loopLogger.info({ released }, "stopping: released the batch claimed after the stop request");
         break;
       }
       await dispatcher.dispatch(events);
     }
+    sleepers.delete(sleeper);
+  };
+
+  const loop = async () => {
+    logger.info({ handlers: Object.keys(handlers), concurrency: settings.concurrency }, "worker started");
+    const listening = relay.listen(onNotify).catch((error: unknown) => {
+      logger.warn({ err: error }, "LISTEN failed; polling only");
+      return undefined;
+    });
+    await Promise.all(Array.from({ length: settings.concurrency }, (_, index) => claimLoop(index + 1)));
     await (await listening)?.unlisten().catch(() => {});
   };
 
@@ -204,8 +224,8 @@ export function startWorker(options: WorkerOptions): RunningWorker {
     async stop() {
       if (!stopping) {
         stopping = true;
-        logger.info("stopping: claiming no more events, finishing the batch in hand");
-        wake?.();
+        logger.info("stopping: claiming no more events, finishing the batches in hand");
+        wakeAll();
       }
       await stopped;
     },
