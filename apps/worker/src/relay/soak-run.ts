@@ -32,6 +32,8 @@ export interface SoakOptions {
   /** Gives up after this many seconds. */
   timeLimitSeconds: number;
   batchSize?: number;
+  /** Claim loops per worker process; the worker's default when absent. */
+  concurrency?: number;
   log?: (line: string) => void;
 }
 
@@ -111,6 +113,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
           entry: path.join(path.dirname(new URL(import.meta.url).pathname), "..", "index.ts"),
           env: {
             WORKER_BATCH_SIZE: String(options.batchSize ?? 100),
+            ...(options.concurrency === undefined ? {} : { WORKER_CONCURRENCY: String(options.concurrency) }),
             WORKER_LEASE_SECONDS: "120",
             WORKER_ID: `soak-${n}`,
           },

@@ -1,7 +1,8 @@
 // `pnpm soak`: the full load run against a PostgreSQL of its own (an
 // embedded server on 127.0.0.1, SOAK_PG_PORT, default 54355, deleted
 // afterwards). Defaults: 100,000 events, 10 tenants, 3 workers; override
-// with SOAK_EVENTS, SOAK_TENANTS, SOAK_WORKERS, SOAK_LOANS_PER_TENANT and
+// with SOAK_EVENTS, SOAK_TENANTS, SOAK_WORKERS, SOAK_LOANS_PER_TENANT,
+// SOAK_WORKER_CONCURRENCY (claim loops per worker) and
 // SOAK_TIME_LIMIT_SECONDS. Exits 1 when any event is lost, duplicated,
 // delivered to another tenant or out of order, or the time limit passes.
 import { randomBytes } from "node:crypto";
@@ -33,6 +34,8 @@ async function main(): Promise<number> {
   const events = setting("SOAK_EVENTS", 100_000, 1_000_000);
   const tenants = setting("SOAK_TENANTS", 10, 100);
   const workers = setting("SOAK_WORKERS", 3, 16);
+  const concurrency =
+    process.env.SOAK_WORKER_CONCURRENCY === undefined ? undefined : setting("SOAK_WORKER_CONCURRENCY", 2, 16);
   const loansPerTenant = setting("SOAK_LOANS_PER_TENANT", 200, 100_000);
   const timeLimitSeconds = setting("SOAK_TIME_LIMIT_SECONDS", 1200, 7200);
   const port = setting("SOAK_PG_PORT", 54355, 65_535);
@@ -57,6 +60,7 @@ async function main(): Promise<number> {
       events,
       tenants,
       workers,
+      concurrency,
       loansPerTenant,
       timeLimitSeconds,
       log: (line) => console.log(`soak: ${line}`),
