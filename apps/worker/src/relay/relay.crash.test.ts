@@ -81,7 +81,14 @@ describe("relay crashes", () => {
       }
     }
 
-    const crashing = worker({ TAPELINE_FAULT_KILL_AT: point, WORKER_LEASE_SECONDS: "2", WORKER_BATCH_SIZE: "10" });
+    // One claim loop, so the kill lands with exactly one batch in flight and
+    // the duplicate bounds below hold; the restarted worker runs the default two.
+    const crashing = worker({
+      TAPELINE_FAULT_KILL_AT: point,
+      WORKER_LEASE_SECONDS: "2",
+      WORKER_BATCH_SIZE: "10",
+      WORKER_CONCURRENCY: "1",
+    });
     const crash = await Promise.race([
       crashing.exited,
       new Promise((resolve) => setTimeout(resolve, 30_000, "still running")),
