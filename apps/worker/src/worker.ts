@@ -82,6 +82,14 @@ export interface RunningWorker {
   stopped: Promise<void>;
 }
 
+/** Idle-wait state of one claim loop. */
+interface Sleeper {
+  /** Whether a NOTIFY arrived since the loop's last claim. */
+  notified: boolean;
+  /** Ends the loop's current idle wait; absent while the loop is busy. */
+  wake?: () => void;
+}
+
 /** Maximum idle wait after repeated claim failures (database unreachable), in milliseconds. */
 const MAX_CLAIM_BACKOFF_MS = 30_000;
 
@@ -119,9 +127,8 @@ export function startWorker(options: WorkerOptions): RunningWorker {
   });
 
   let stopping = false;
-  /** One per claim loop: whether a NOTIFY arrived since its last claim, and how to end its idle wait. */
-  const sleepers = new Set<{ notified: boolean; wake?: () => void }>();
-  const sleep = (sleeper: { notified: boolean; wake?: () => void }, ms: number) =>
+  const sleepers = new Set<Sleeper>();
+  const sleep = (sleeper: Sleeper, ms: number) =>
     new Promise<void>((resolve) => {
       if (sleeper.notified || stopping) {
         sleeper.notified = false;
@@ -163,7 +170,7 @@ export function startWorker(options: WorkerOptions): RunningWorker {
   sampleTimer?.unref();
 
   const claimLoop = async (loopNumber: number) => {
-    const sleeper: { notified: boolean; wake?: () => void } = { notified: false };
+    const sleeper: Sleeper = { notified: false };
     sleepers.add(sleeper);
     const loopLogger = settings.concurrency > 1 ? logger.child({ loop: loopNumber }) : logger;
     let claimFailures = 0;

@@ -81,8 +81,8 @@ describe("relay crashes", () => {
       }
     }
 
-    // One claim loop, so the kill lands with exactly one batch in flight and
-    // the duplicate bounds below hold; the restarted worker runs the default two.
+    // One claim loop, so exactly one batch is in flight at the kill and the
+    // duplicate bounds below hold. The restarted worker runs the default two.
     const crashing = worker({
       TAPELINE_FAULT_KILL_AT: point,
       WORKER_LEASE_SECONDS: "2",
