@@ -30,6 +30,22 @@ export class TapelineError extends Error {
   }
 }
 
+/**
+ * Error for a tenant transaction whose COMMIT rolled back, because a
+ * statement failed and the db.tenant() callback caught its error.
+ */
+export class TenantTransactionAbortedError extends TapelineError {
+  constructor(tenantId: string) {
+    super(
+      "TENANT_TRANSACTION_ABORTED",
+      `The transaction of tenant ${tenantId} was rolled back, not committed: one of its ` +
+        "statements failed and the callback caught the error. Let the error propagate, or " +
+        "run the statement inside tx.transaction() so that a savepoint contains its failure.",
+      { tenantId },
+    );
+  }
+}
+
 export class InvalidTenantIdError extends TapelineError {
   constructor(value: unknown) {
     const shown = typeof value === "string" ? JSON.stringify(value.slice(0, 64)) : typeof value;

@@ -1,11 +1,16 @@
 // The application role's connection pool and db.tenant(), the only way to
 // run tenant work: a transaction whose tenant is set before any query.
-import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
-import type { PostgresJsTransaction } from "drizzle-orm/postgres-js";
-import type { ExtractTablesWithRelations } from "drizzle-orm";
+import { drizzle, PostgresJsSession, PostgresJsTransaction } from "drizzle-orm/postgres-js";
+import { PgDialect } from "drizzle-orm/pg-core";
+import {
+  createTableRelationsHelpers,
+  extractTablesRelationalConfig,
+  type ExtractTablesWithRelations,
+  type RelationalSchemaConfig,
+} from "drizzle-orm";
 import postgres from "postgres";
 import { z } from "zod";
-import { InvalidTenantIdError } from "./errors.ts";
+import { InvalidTenantIdError, TenantTransactionAbortedError } from "./errors.ts";
 import * as schema from "./schema/index.ts";
 import { GLOBAL_TENANT_ID } from "./schema/tenants.ts";
 
@@ -16,7 +21,7 @@ export interface TenantContext {
   tenantId: string;
   actor: string;
   /** The transaction's postgres.js handle; never exported from this package. */
-  client: postgres.TransactionSql;
+  client: postgres.Sql;
 }
 
 const contexts = new WeakMap<object, TenantContext>();
@@ -58,43 +63,56 @@ export interface AppDatabaseOptions {
 }
 
 /**
- * Returns `client` with `unsafe()` preparing every query that has
- * parameters. Drizzle sends its queries through `unsafe()` unprepared, and
- * postgres.js runs an unprepared query with parameters in two round trips
- * (Parse and Describe, then Bind and Execute). A prepared one is cached per
- * connection by its text and costs one round trip from its second use on.
- * Queries without parameters keep the simple protocol.
+ * Wraps a reserved connection for Drizzle and for tenantContextOf():
+ *
+ * - `unsafe()` prepares every query that has parameters. Drizzle sends its
+ *   queries through `unsafe()` unprepared, and postgres.js runs an
+ *   unprepared query with parameters in two round trips (Parse and
+ *   Describe, then Bind and Execute). A prepared one is cached per
+ *   connection by its text and costs one round trip from its second use
+ *   on. Queries without parameters keep the simple protocol.
+ * - `savepoint()` runs nested Drizzle transactions (`tx.transaction()`)
+ *   inside a SAVEPOINT, which a reserved connection does not offer itself.
  */
-function preparingParameterisedQueries<T extends postgres.Sql | postgres.TransactionSql>(
-  client: T,
-): T {
-  return new Proxy(client, {
+function transactionClient(connection: postgres.ReservedSql): postgres.Sql {
+  let savepoints = 0;
+  const client: postgres.Sql = new Proxy(connection, {
     get(target, property, receiver) {
-      if (property !== "unsafe") return Reflect.get(target, property, receiver);
-      return (query: string, parameters?: postgres.ParameterOrJSON<never>[], options = {}) =>
-        target.unsafe(query, parameters, { ...options, prepare: true });
+      if (property === "unsafe") {
+        return (query: string, parameters?: postgres.ParameterOrJSON<never>[], options = {}) =>
+          target.unsafe(query, parameters, { ...options, prepare: true });
+      }
+      if (property === "savepoint") {
+        return async <T>(work: (nested: postgres.Sql) => Promise<T>): Promise<T> => {
+          const name = `tapeline_${savepoints++}`;
+          await target.unsafe(`savepoint ${name}`);
+          let result: T;
+          try {
+            result = await work(client);
+          } catch (error) {
+            await target.unsafe(`rollback to savepoint ${name}`);
+            throw error;
+          }
+          await target.unsafe(`release savepoint ${name}`);
+          return result;
+        };
+      }
+      if (property === "release") return undefined;
+      return Reflect.get(target, property, receiver) as unknown;
     },
   });
+  return client;
 }
 
-/** Hands each transaction's client to Drizzle with preparingParameterisedQueries. */
-function preparingTransactions(sql: postgres.Sql): postgres.Sql {
-  return new Proxy(sql, {
-    get(target, property, receiver) {
-      if (property !== "begin") return Reflect.get(target, property, receiver);
-      return (...args: unknown[]) => {
-        const work = args.pop() as (client: postgres.TransactionSql) => unknown;
-        const wrapped = (client: postgres.TransactionSql) =>
-          work(preparingParameterisedQueries(client));
-        return (target.begin as (...a: unknown[]) => Promise<unknown>)(...args, wrapped);
-      };
-    },
-  });
-}
+type TransactionSession = ConstructorParameters<
+  typeof PostgresJsTransaction<Schema, ExtractTablesWithRelations<Schema>>
+>[1];
 
 export class AppDatabase {
   readonly #sql: postgres.Sql;
-  readonly #orm: PostgresJsDatabase<Schema>;
+  readonly #dialect = new PgDialect();
+  #closed = false;
+  readonly #schema: RelationalSchemaConfig<ExtractTablesWithRelations<Schema>>;
 
   constructor(appUrl: string, options: AppDatabaseOptions = {}) {
     this.#sql = postgres(appUrl, {
@@ -102,7 +120,16 @@ export class AppDatabase {
       onnotice: () => {},
       connection: { application_name: options.applicationName ?? "tapeline" },
     });
-    this.#orm = drizzle(preparingTransactions(this.#sql), { schema });
+    // drizzle() sets the pool's type parsers and serializers to what
+    // Drizzle's sessions expect: timestamps and dates as text, JSON passed
+    // through as sent. The transaction sessions below run on this pool.
+    drizzle(this.#sql, { schema });
+    const tables = extractTablesRelationalConfig(schema, createTableRelationsHelpers);
+    this.#schema = {
+      fullSchema: schema,
+      schema: tables.tables as ExtractTablesWithRelations<Schema>,
+      tableNamesMap: tables.tableNamesMap,
+    };
   }
 
   /**
@@ -111,12 +138,14 @@ export class AppDatabase {
    * transaction and a pooled connection never carries it to the next caller.
    * An invalid id throws InvalidTenantIdError before any SQL is sent.
    *
-   * app.set_tenant is sent without waiting for its result. postgres.js
-   * writes a transaction's queries to its one connection in order and
-   * pipelines them, so the server runs it before the first statement of
-   * `work`, which then costs no extra round trip. If it fails, the
-   * transaction is aborted and no statement of `work` runs; its error is
-   * the one thrown.
+   * The transaction runs on a connection reserved from the pool. BEGIN and
+   * app.set_tenant are written to it without waiting for their results,
+   * and the first statement of `work` follows them in the same pipeline.
+   * A transaction of one statement thus costs two round trips, the first
+   * for BEGIN, app.set_tenant and the statement, the second for COMMIT.
+   * The server runs them in order. If BEGIN or app.set_tenant fails, the
+   * statements of `work` fail too, and the first failure is the error
+   * thrown.
    */
   async tenant<T>(
     tenantId: string,
@@ -125,26 +154,60 @@ export class AppDatabase {
   ): Promise<T> {
     const id = parseTenantId(tenantId);
     const actor = options.actor ?? "";
-    return this.#orm.transaction(async (tx) => {
-      const client = (tx as unknown as { session: { client: postgres.TransactionSql } }).session
-        .client;
-      const setTenant = client`select app.set_tenant(${id}::uuid, ${actor})`.execute();
-      contexts.set(tx, { tenantId: id, actor, client });
-      let result: T;
-      try {
-        result = await work(tx);
-      } catch (error) {
-        // A failed app.set_tenant makes work's first statement fail with
-        // "current transaction is aborted"; report the cause instead.
-        await setTenant;
-        throw error;
-      }
-      await setTenant;
-      return result;
-    });
+    // postgres.js would open a new connection for a reservation on an ended pool.
+    if (this.#closed) throw new Error("db.tenant() called after close(): this pool is closed.");
+    const connection = await this.#sql.reserve();
+    try {
+      return await this.#transaction(connection, id, actor, work);
+    } finally {
+      connection.release();
+    }
+  }
+
+  async #transaction<T>(
+    connection: postgres.ReservedSql,
+    tenantId: string,
+    actor: string,
+    work: (tx: TenantTransaction) => Promise<T>,
+  ): Promise<T> {
+    // Settled here, so a failure is never an unhandled rejection. The
+    // outcome is read after work has run.
+    const opening = Promise.all([
+      connection.unsafe("begin").execute(),
+      connection`select app.set_tenant(${tenantId}::uuid, ${actor})`.execute(),
+    ]).then(
+      () => undefined,
+      (error: unknown) => ({ error }),
+    );
+    const client = transactionClient(connection);
+    // Nested transactions call the client's savepoint(), the one
+    // TransactionSql member Drizzle uses, which transactionClient provides.
+    const session = new PostgresJsSession(client, this.#dialect, this.#schema) as unknown as
+      TransactionSession;
+    const tx = new PostgresJsTransaction(this.#dialect, session, this.#schema);
+    contexts.set(tx, { tenantId, actor, client });
+    let result: T;
+    try {
+      result = await work(tx);
+    } catch (error) {
+      await connection.unsafe("rollback");
+      // A failed BEGIN or app.set_tenant makes work's first statement fail
+      // with "current transaction is aborted", so the cause is thrown instead.
+      const failed = await opening;
+      throw failed ? failed.error : error;
+    }
+    const failed = await opening;
+    if (failed) {
+      await connection.unsafe("rollback");
+      throw failed.error;
+    }
+    const committed = await connection.unsafe("commit");
+    if (committed.command !== "COMMIT") throw new TenantTransactionAbortedError(tenantId);
+    return result;
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     await this.#sql.end({ timeout: 5 });
   }
 }

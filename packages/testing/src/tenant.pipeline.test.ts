@@ -1,11 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { and, connectApp, eq, loanCandidates, sql, type AppDatabase } from "@tapeline/db";
+import {
+  and,
+  connectApp,
+  eq,
+  loanCandidates,
+  sql,
+  TenantTransactionAbortedError,
+  type AppDatabase,
+} from "@tapeline/db";
 import { openTestConnection } from "@tapeline/db/testing";
 import { createTenantPair, useTestDatabase, type TenantPair } from "./index.ts";
 
-// db.tenant() pipelines app.set_tenant with the first statement and runs
-// Drizzle's queries as prepared statements cached per connection. These
-// tests pin what that must not change.
+// db.tenant() writes BEGIN and app.set_tenant ahead of the first statement
+// on a reserved connection and runs Drizzle's queries as prepared
+// statements cached per connection. These tests pin what that must not
+// change.
 describe("db.tenant pipelining and prepared statements", () => {
   const t = useTestDatabase();
   let tenants: TenantPair;
@@ -72,5 +81,76 @@ describe("db.tenant pipelining and prepared statements", () => {
       await admin.execute(sql`grant execute on function app.set_tenant(uuid, text) to tapeline_app`);
       await admin.close();
     }
+  });
+
+  async function loanNumbersOf(tenant: string): Promise<string[]> {
+    const rows = await single.tenant(tenant, (tx) =>
+      tx
+        .select({ loanNumber: loanCandidates.loanNumber })
+        .from(loanCandidates)
+        .where(eq(loanCandidates.tenantId, tenant))
+        .orderBy(loanCandidates.loanNumber),
+    );
+    return rows.map((row) => row.loanNumber);
+  }
+
+  it("rolls back and throws when the callback catches a failed statement", async () => {
+    const tenant = tenants.tenantA;
+    const attempt = single.tenant(tenant, async (tx) => {
+      await tx.insert(loanCandidates).values({ tenantId: tenant, loanNumber: "A-caught" });
+      // A duplicate loan number: the unique key rejects it.
+      await tx
+        .insert(loanCandidates)
+        .values({ tenantId: tenant, loanNumber: "A-1" })
+        .catch(() => undefined);
+      return "returned";
+    });
+    await expect(attempt).rejects.toBeInstanceOf(TenantTransactionAbortedError);
+    await expect(attempt).rejects.toThrow(/rolled back, not committed/);
+    expect(await loanNumbersOf(tenant)).toEqual(["A-1"]);
+  });
+
+  it("rolls back a failed nested transaction to its savepoint only", async () => {
+    const tenant = tenants.tenantB;
+    await single.tenant(tenant, async (tx) => {
+      await tx.insert(loanCandidates).values({ tenantId: tenant, loanNumber: "B-outer" });
+      await expect(
+        tx.transaction(async (nested) => {
+          await nested.insert(loanCandidates).values({ tenantId: tenant, loanNumber: "B-inner" });
+          await nested.insert(loanCandidates).values({ tenantId: tenant, loanNumber: "B-1" });
+        }),
+      ).rejects.toMatchObject({ cause: { code: "23505" } });
+      await tx.transaction((nested) =>
+        nested.insert(loanCandidates).values({ tenantId: tenant, loanNumber: "B-nested" }),
+      );
+    });
+    expect(await loanNumbersOf(tenant)).toEqual(["B-1", "B-nested", "B-outer"]);
+    await single.tenant(tenant, (tx) =>
+      tx
+        .delete(loanCandidates)
+        .where(and(eq(loanCandidates.tenantId, tenant), sql`${loanCandidates.loanNumber} <> 'B-1'`)),
+    );
+  });
+
+  it("leaves nothing of a thrown callback on the reused connection", async () => {
+    const tenant = tenants.tenantA;
+    const failure = new Error("callback failed after its insert");
+    await expect(
+      single.tenant(tenant, async (tx) => {
+        await tx.insert(loanCandidates).values({ tenantId: tenant, loanNumber: "A-thrown" });
+        throw failure;
+      }),
+    ).rejects.toBe(failure);
+    // The pool has one connection: had the transaction stayed open, this
+    // read would run inside it and see the insert.
+    expect(await loanNumbersOf(tenant)).toEqual(["A-1"]);
+  });
+
+  it("rejects db.tenant() on a closed pool", async () => {
+    const closed = connectApp(t.appUrl, { max: 1 });
+    await closed.close();
+    await expect(
+      closed.tenant(tenants.tenantA, (tx) => tx.select().from(loanCandidates)),
+    ).rejects.toThrow(/called after close\(\): this pool is closed/);
   });
 });
