@@ -100,13 +100,17 @@ function addRawLoanRoute(app: App, raw: postgres.Sql): void {
     if (!principal) return c.json({ error: { code: "UNAUTHENTICATED", message: "" } }, 401);
     const loanId = c.req.param("loanId");
     const params = [principal.tenantId, loanId];
-    const [loan] = await raw.unsafe<{ id: string; loan_number: string; created_at: Date; updated_at: Date }[]>(
-      config.loanSql,
-      params,
-      { prepare: true },
-    );
+    // Sent together as getLoan sends them; the pool runs them on two
+    // connections at once.
+    const [[loan], rows] = await Promise.all([
+      raw.unsafe<{ id: string; loan_number: string; created_at: Date; updated_at: Date }[]>(
+        config.loanSql,
+        params,
+        { prepare: true },
+      ),
+      raw.unsafe<DatapointRow[]>(config.datapointsSql, params, { prepare: true }),
+    ]);
     if (!loan) return c.json({ error: { code: "LOAN_NOT_FOUND", message: `No loan with id ${loanId}.` } }, 404);
-    const rows = await raw.unsafe<DatapointRow[]>(config.datapointsSql, params, { prepare: true });
     return c.json(
       {
         id: loan.id,

@@ -140,17 +140,22 @@ export async function getLoan(tx: TenantTransaction, loanId: string): Promise<Lo
   const { tenantId } = tenantContextOf(tx);
   const id = checkId(loanId, "loanId");
 
-  const [loan] = await tx
-    .select({
-      id: loanCandidates.id,
-      loanNumber: loanCandidates.loanNumber,
-      createdAt: loanCandidates.createdAt,
-      updatedAt: loanCandidates.updatedAt,
-    })
-    .from(loanCandidates)
-    .where(and(eq(loanCandidates.tenantId, tenantId), eq(loanCandidates.id, id)));
+  // Both statements are sent together: postgres.js pipelines them on the
+  // transaction's connection, so the read costs one round trip. A missing
+  // loan has no datapoints, and the second statement then returns none.
+  const [[loan], rows] = await Promise.all([
+    tx
+      .select({
+        id: loanCandidates.id,
+        loanNumber: loanCandidates.loanNumber,
+        createdAt: loanCandidates.createdAt,
+        updatedAt: loanCandidates.updatedAt,
+      })
+      .from(loanCandidates)
+      .where(and(eq(loanCandidates.tenantId, tenantId), eq(loanCandidates.id, id))),
+    selectDatapoints(tx, tenantId, id),
+  ]);
   if (!loan) return null;
 
-  const rows = await selectDatapoints(tx, tenantId, id);
   return { ...loan, datapoints: rows.map(toDatapoint) };
 }
