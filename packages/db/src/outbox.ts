@@ -187,13 +187,19 @@ export class RelayDatabase {
   /** Marks claimed events done in one statement; returns the ids this worker still held. */
   async completeEvents(events: readonly ClaimedEvent[], workerId: string): Promise<Set<string>> {
     if (events.length === 0) return new Set();
+    // `status::text` keeps the partial indexes out of this plan. Compared
+    // as an enum, the status implies their predicates. While pg_class
+    // records those indexes as empty (see claimEvents), the planner then
+    // read every open event through event_outbox_open_aggregate_idx for
+    // each completion. Without them it picks primary-key probes, or a scan
+    // of the table while that costs less, on correct size estimates.
     const rows = await this.#sql<{ id: string }[]>`
       update event_outbox e
       set status = 'done', processed_at = now(), locked_until = null, last_error = null
       from unnest(${events.map((event) => event.tenantId)}::uuid[],
                   ${events.map((event) => event.id)}::uuid[]) as k(tenant_id, id)
       where e.tenant_id = k.tenant_id and e.id = k.id and e.locked_by = ${workerId}
-        and e.status = 'processing'
+        and e.status::text = 'processing'
       returning e.id`;
     return new Set(rows.map((row) => row.id));
   }

@@ -102,6 +102,28 @@ describe("claimEvents", () => {
     await t.relay.completeEvent(next[0]!, "claim-test");
   });
 
+  it("completes only events this worker still holds", async () => {
+    const { tenantA } = await createTenantPair(t.system);
+    const [failedId, releasedId] = await t.db.tenant(tenantA, async (tx) => [
+      await enqueueEvent(tx, { type: "loan.updated", aggregateType: "loan", aggregateId: randomUUID() }),
+      await enqueueEvent(tx, { type: "loan.updated", aggregateType: "loan", aggregateId: randomUUID() }),
+    ]);
+    const batch = await claimSoon();
+    const failed = batch.find((event) => event.id === failedId)!;
+    const released = batch.find((event) => event.id === releasedId)!;
+    expect(await t.relay.failEvent(failed, "claim-test", "boom", { maxAttempts: 5, retryDelaySeconds: 3600 })).toBe(
+      "retry",
+    );
+    expect(await t.relay.releaseEvents([released], "claim-test")).toBe(1);
+    const [reclaimed] = await claimSoon("another-worker");
+    expect(reclaimed?.id).toBe(releasedId);
+
+    // One event is pending again, the other is leased to another worker.
+    const completed = await t.relay.completeEvents([failed, released], "claim-test");
+    expect(completed.size).toBe(0);
+    expect(await t.relay.completeEvents([reclaimed!], "another-worker")).toEqual(new Set([releasedId]));
+  });
+
   it("releases a claimed batch without counting the attempt", async () => {
     const { tenantA } = await createTenantPair(t.system);
     await t.db.tenant(tenantA, (tx) =>
