@@ -1,6 +1,6 @@
-// loan_datapoints and import_errors have no foreign key of their own from
-// tenant_id to tenants: their composite keys to loan_candidates and imports
-// carry the tenant. These tests prove that a row of an unknown tenant, or
+// loan_datapoints, import_errors and webhook_deliveries have no foreign key
+// of their own from tenant_id to tenants: their composite keys to
+// loan_candidates, imports and webhook_subscribers carry the tenant. These tests prove that a row of an unknown tenant, or
 // one pointing at another tenant's parent, is still rejected. They insert
 // as the application role inside db.tenant(), so the tenant policies pass
 // and only the foreign keys can reject the row.
@@ -18,12 +18,16 @@ let tenantA: string;
 let tenantB: string;
 let loanOfA: string;
 let importOfA: string;
+let subscriberOfA: string;
+let eventOfA: string;
 
 beforeAll(async () => {
   ({ tenantA, tenantB } = await createTenantPair(t.system));
   const fixtures = new TableFixtures(t.db);
   loanOfA = (await fixtures.insert(tenantA, "loan_candidates")).id as string;
   importOfA = (await fixtures.insert(tenantA, "imports")).id as string;
+  subscriberOfA = (await fixtures.insert(tenantA, "webhook_subscribers")).id as string;
+  eventOfA = (await fixtures.insert(tenantA, "event_outbox")).id as string;
 });
 
 const insertAs = (tenantId: string, table: string, values: ColumnValues) =>
@@ -42,6 +46,13 @@ const importError = (importId: string): ColumnValues => ({
   row_number: 2,
   code: "INVALID_VALUE",
   reason: "loan_amount is not a number",
+});
+
+const delivery = (subscriberId: string, eventId: string): ColumnValues => ({
+  subscriber_id: subscriberId,
+  event_id: eventId,
+  status: "delivered",
+  last_status_code: 204,
 });
 
 const countRows = (tenantId: string, table: string) =>
@@ -105,5 +116,33 @@ describe("import_errors tenant reference", () => {
     expect(error.code).toBe(SqlState.foreignKeyViolation);
     expect(error.constraint).toBe("import_errors_import_fkey");
     expect(await countRows(tenantB, "import_errors")).toBe(0);
+  });
+});
+
+describe("webhook_deliveries tenant reference", () => {
+  it("accepts a delivery of the subscriber's tenant", async () => {
+    await insertAs(tenantA, "webhook_deliveries", delivery(subscriberOfA, eventOfA));
+
+    expect(await countRows(tenantA, "webhook_deliveries")).toBe(1);
+  });
+
+  it("rejects an unknown tenant", async () => {
+    const unknownTenant = randomUUID();
+    const error = await captureSqlError(
+      insertAs(unknownTenant, "webhook_deliveries", delivery(subscriberOfA, eventOfA)),
+    );
+
+    expect(error.code).toBe(SqlState.foreignKeyViolation);
+    expect(error.constraint).toBe("webhook_deliveries_subscriber_fkey");
+  });
+
+  it("rejects another tenant's subscriber", async () => {
+    const error = await captureSqlError(
+      insertAs(tenantB, "webhook_deliveries", delivery(subscriberOfA, eventOfA)),
+    );
+
+    expect(error.code).toBe(SqlState.foreignKeyViolation);
+    expect(error.constraint).toBe("webhook_deliveries_subscriber_fkey");
+    expect(await countRows(tenantB, "webhook_deliveries")).toBe(0);
   });
 });

@@ -73,6 +73,57 @@ describe("claimEvents", () => {
     expect((await claimSoon()).map((event) => event.id)).toEqual([nextId]);
   });
 
+  it("claims only the head of each tenant's aggregate", async () => {
+    const { tenantA, tenantB } = await createTenantPair(t.system);
+    const loan = randomUUID();
+    const write = (tenantId: string) =>
+      t.db.tenant(tenantId, (tx) => enqueueEvent(tx, { type: "loan.updated", aggregateType: "loan", aggregateId: loan }));
+    const a1 = await write(tenantA);
+    const a2 = await write(tenantA);
+    const b1 = await write(tenantB);
+    const b2 = await write(tenantB);
+
+    // The same aggregate id in two tenants is two aggregates, each with its own head.
+    const heads = await claimSoon();
+    expect(heads.map((event) => event.id).sort()).toEqual([a1, b1].sort());
+    const headA = heads.find((event) => event.id === a1)!;
+    const headB = heads.find((event) => event.id === b1)!;
+
+    // A head waiting for its retry still holds back its aggregate.
+    expect(await t.relay.failEvent(headA, "claim-test", "boom", { maxAttempts: 5, retryDelaySeconds: 3600 })).toBe(
+      "retry",
+    );
+    expect(await claim()).toEqual([]);
+
+    expect(await t.relay.completeEvent(headB, "claim-test")).toBe(true);
+    const next = await claimSoon();
+    expect(next.map((event) => event.id)).toEqual([b2]);
+    expect(next.map((event) => event.id)).not.toContain(a2);
+    await t.relay.completeEvent(next[0]!, "claim-test");
+  });
+
+  it("completes only events this worker still holds", async () => {
+    const { tenantA } = await createTenantPair(t.system);
+    const [failedId, releasedId] = await t.db.tenant(tenantA, async (tx) => [
+      await enqueueEvent(tx, { type: "loan.updated", aggregateType: "loan", aggregateId: randomUUID() }),
+      await enqueueEvent(tx, { type: "loan.updated", aggregateType: "loan", aggregateId: randomUUID() }),
+    ]);
+    const batch = await claimSoon();
+    const failed = batch.find((event) => event.id === failedId)!;
+    const released = batch.find((event) => event.id === releasedId)!;
+    expect(await t.relay.failEvent(failed, "claim-test", "boom", { maxAttempts: 5, retryDelaySeconds: 3600 })).toBe(
+      "retry",
+    );
+    expect(await t.relay.releaseEvents([released], "claim-test")).toBe(1);
+    const [reclaimed] = await claimSoon("another-worker");
+    expect(reclaimed?.id).toBe(releasedId);
+
+    // One event is pending again, the other is leased to another worker.
+    const completed = await t.relay.completeEvents([failed, released], "claim-test");
+    expect(completed.size).toBe(0);
+    expect(await t.relay.completeEvents([reclaimed!], "another-worker")).toEqual(new Set([releasedId]));
+  });
+
   it("releases a claimed batch without counting the attempt", async () => {
     const { tenantA } = await createTenantPair(t.system);
     await t.db.tenant(tenantA, (tx) =>

@@ -9,7 +9,7 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import { createdAtColumn, idColumn, tenantIdColumn } from "./columns.ts";
+import { childTenantIdColumn, createdAtColumn, idColumn } from "./columns.ts";
 import { webhookDeliveryStatus } from "./enums.ts";
 import { eventOutbox } from "./event-outbox.ts";
 import { webhookSubscribers } from "./webhook-subscribers.ts";
@@ -23,7 +23,9 @@ import { webhookSubscribers } from "./webhook-subscribers.ts";
 export const webhookDeliveries = pgTable(
   "webhook_deliveries",
   {
-    tenantId: tenantIdColumn(),
+    // The tenant is checked through webhook_deliveries_subscriber_fkey
+    // (subscriber_id is NOT NULL, and the subscriber's tenant_id references tenants).
+    tenantId: childTenantIdColumn(),
     id: idColumn(),
     subscriberId: uuid("subscriber_id").notNull(),
     eventId: uuid("event_id").notNull(),
