@@ -1,7 +1,7 @@
 // Request middleware: the request id, bearer-token authentication and the
 // request log.
-// Authentication runs before the request log, so the request's line carries
-// the tenant. A failure is only recorded there and raised later by
+// The request log wraps authentication, so the request's line carries the
+// tenant. A failure is only recorded there and raised later by
 // requireAuth, so a rejected request still gets its line.
 import { randomUUID } from "node:crypto";
 import { ServerResponse } from "node:http";
@@ -32,15 +32,15 @@ function nodeResponseOf(c: Context<AppBindings>): ServerResponse | undefined {
  * fetch Headers object for every response, which @hono/node-server then
  * copies into a plain object: a measurable cost on small responses.
  */
-export const assignRequestId: MiddlewareHandler<AppBindings> = async (c, next) => {
+function assignRequestId(c: Context<AppBindings>): string {
   const header = c.req.header("x-request-id");
   const id = header !== undefined && CLIENT_REQUEST_ID.test(header) ? header : randomUUID();
   c.set("requestId", id);
   const outgoing = nodeResponseOf(c);
   if (outgoing) outgoing.setHeader("X-Request-Id", id);
   else c.header("X-Request-Id", id);
-  await next();
-};
+  return id;
+}
 
 const BEARER = /^Bearer[ \t]+([A-Za-z0-9\-_.~+/]+=*)[ \t]*$/i;
 
@@ -81,14 +81,19 @@ export const requireAuth: MiddlewareHandler<AppBindings> = async (c, next) => {
 };
 
 /**
- * Logs one "request completed" line per request once its response is
- * ready: request id, method, path (without the query string), status,
- * duration in milliseconds and, once the bearer token is verified, the
- * tenant id. Errors handled by app.onError arrive here as their error
- * response. A value thrown past it is logged as status 500 and rethrown.
- * At debug level a "request received" line marks the start as well.
+ * Assigns the request id, then logs one "request completed" line per
+ * request once its response is ready: request id, method, path (without
+ * the query string), status, duration in milliseconds and, once the bearer
+ * token is verified, the tenant id. Errors handled by app.onError arrive
+ * here as their error response. A value thrown past it is logged as status
+ * 500 and rethrown. At debug level a "request received" line (request id,
+ * method, path) marks the start as well.
  */
 export function requestLog(logger: Logger): MiddlewareHandler<AppBindings> {
+  // Both jobs share one middleware because every async middleware layer
+  // costs CPU on each request: merging two saved about 4 to 6 µs of the
+  // about 95 µs that GET /healthz took (process.cpuUsage(), 2 shared CPUs).
+  //
   // These lines carry only the fields named here, never headers, the query
   // string or a body, so they skip the logger's redaction. With wildcard
   // redact paths, pino runs every field through @pinojs/redact, about half
@@ -96,10 +101,10 @@ export function requestLog(logger: Logger): MiddlewareHandler<AppBindings> {
   const accessLogger = logger.child({}, { redact: [] });
   return async (c, next) => {
     const started = performance.now();
+    const requestId = assignRequestId(c);
     if (accessLogger.isLevelEnabled("debug")) {
       const { method, path } = c.req;
-      const fields = { requestId: c.get("requestId"), tenantId: c.get("tenantId"), method, path };
-      accessLogger.debug(fields, "request received");
+      accessLogger.debug({ requestId, method, path }, "request received");
     }
 
     try {
