@@ -6,7 +6,7 @@ import type { Context } from "hono";
 import type { z } from "zod";
 import { type AppBindings, type AppDependencies, type App } from "./context.ts";
 import { ApiError, errorResponse, handleError } from "./errors.ts";
-import { assignRequestId, authenticate, requestLog, requireAuth } from "./middleware.ts";
+import { authenticate, requestLog, requireAuth } from "./middleware.ts";
 import { registerDocumentRoutes } from "./routes/documents.ts";
 import { registerEvidenceRoutes } from "./routes/evidence.ts";
 import { registerImportRoutes } from "./routes/imports.ts";
@@ -57,9 +57,8 @@ const healthRoute = createRoute({
 export function createApp(deps: AppDependencies): App {
   const app: App = new OpenAPIHono<AppBindings>({ defaultHook: rejectInvalidParameters });
 
-  app.use("*", assignRequestId);
-  app.use("/v1/*", authenticate(deps.auth));
   app.use("*", requestLog(deps.logger));
+  app.use("/v1/*", authenticate(deps.auth));
   app.use("/v1/*", requireAuth);
 
   app.onError((error, c) => handleError(error, c, deps.logger));

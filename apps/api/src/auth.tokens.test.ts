@@ -179,7 +179,7 @@ describe("API authentication", () => {
     const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     const received = parsed.find((line) => line.msg === "request received");
     const completed = parsed.find((line) => line.msg === "request completed");
-    expect(received).toMatchObject({ requestId: "req-log-test-1", tenantId: tenants.tenantB });
+    expect(received).toMatchObject({ requestId: "req-log-test-1", path: "/v1/loans" });
     expect(completed).toMatchObject({
       requestId: "req-log-test-1",
       tenantId: tenants.tenantB,

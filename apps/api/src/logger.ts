@@ -1,4 +1,4 @@
-// The API's logger: two lines per request, so lines are written
+// The API's logger: one line per request, so lines are written
 // asynchronously. Lines logged while a write is in flight go out together
 // in the next write, so a busy server makes far fewer write calls than it
 // logs lines, and an idle one still writes each line at once. The shutdown

@@ -1,8 +1,8 @@
 // Request middleware: the request id, bearer-token authentication and the
 // request log.
-// Authentication runs before the first log line, so both lines carry the
-// tenant. A failure is only recorded there and raised later by requireAuth,
-// so a rejected request is still logged in and out.
+// The request log wraps authentication, so the request's line carries the
+// tenant. A failure is only recorded there and raised later by
+// requireAuth, so a rejected request still gets its line.
 import { randomUUID } from "node:crypto";
 import { ServerResponse } from "node:http";
 import type { HttpBindings } from "@hono/node-server";
@@ -32,15 +32,15 @@ function nodeResponseOf(c: Context<AppBindings>): ServerResponse | undefined {
  * fetch Headers object for every response, which @hono/node-server then
  * copies into a plain object: a measurable cost on small responses.
  */
-export const assignRequestId: MiddlewareHandler<AppBindings> = async (c, next) => {
+function assignRequestId(c: Context<AppBindings>): string {
   const header = c.req.header("x-request-id");
   const id = header !== undefined && CLIENT_REQUEST_ID.test(header) ? header : randomUUID();
   c.set("requestId", id);
   const outgoing = nodeResponseOf(c);
   if (outgoing) outgoing.setHeader("X-Request-Id", id);
   else c.header("X-Request-Id", id);
-  await next();
-};
+  return id;
+}
 
 const BEARER = /^Bearer[ \t]+([A-Za-z0-9\-_.~+/]+=*)[ \t]*$/i;
 
@@ -80,17 +80,58 @@ export const requireAuth: MiddlewareHandler<AppBindings> = async (c, next) => {
   await next();
 };
 
-/** Logs one line when a request arrives and one when its response leaves; never headers or bodies. */
+/**
+ * Assigns the request id, then logs one "request completed" line per
+ * request once its response is ready: request id, method, path (without
+ * the query string), status, duration in milliseconds and, once the bearer
+ * token is verified, the tenant id. Errors handled by app.onError arrive
+ * here as their error response. A value thrown past it is logged as status
+ * 500 and rethrown. At debug level a "request received" line (request id,
+ * method, path) marks the start as well.
+ */
 export function requestLog(logger: Logger): MiddlewareHandler<AppBindings> {
+  // Both jobs share one middleware because every async middleware layer
+  // costs CPU on each request. Merging two saved about 4 to 6 µs of the
+  // about 95 µs that GET /healthz took (process.cpuUsage(), 2 shared CPUs).
+  //
+  // These lines carry only the fields named here, never headers, the query
+  // string or a body, so they skip the logger's redaction. With wildcard
+  // redact paths, pino runs every field through @pinojs/redact, about half
+  // the CPU time of a line in a --cpu-prof of GET /healthz.
+  const accessLogger = logger.child({}, { redact: [] });
   return async (c, next) => {
     const started = performance.now();
-    const requestId = c.get("requestId");
-    const fields = { requestId, tenantId: c.get("tenantId"), method: c.req.method, path: c.req.path };
-    logger.info(fields, "request received");
+    const requestId = assignRequestId(c);
+    if (accessLogger.isLevelEnabled("debug")) {
+      const { method, path } = c.req;
+      accessLogger.debug({ requestId, method, path }, "request received");
+    }
 
-    await next();
+    try {
+      await next();
+    } catch (error) {
+      logCompleted(accessLogger, c, 500, started);
+      throw error;
+    }
 
-    const durationMs = Math.round((performance.now() - started) * 10) / 10;
-    logger.info({ ...fields, status: c.res.status, durationMs }, "request completed");
+    logCompleted(accessLogger, c, c.res.status, started);
   };
+}
+
+function logCompleted(
+  logger: Logger,
+  c: Context<AppBindings>,
+  status: number,
+  started: number,
+): void {
+  const durationMs = Math.round((performance.now() - started) * 10) / 10;
+  const line = {
+    requestId: c.get("requestId"),
+    tenantId: c.get("tenantId"),
+    method: c.req.method,
+    path: c.req.path,
+    status,
+    durationMs,
+  };
+  logger.info(line, "request completed");
 }

@@ -27,12 +27,12 @@ export interface TestApi {
 
 export async function createTestApi(
   db: AppDatabase,
-  options: { maxUploadBytes?: number } = {},
+  options: { maxUploadBytes?: number; logLevel?: string } = {},
 ): Promise<TestApi> {
   const storageDir = await mkdtemp(path.join(tmpdir(), "tapeline-api-test-"));
   const storage = new FileStorage(storageDir);
   const logLines: string[] = [];
-  const logger = pino({ level: "debug" }, { write: (line: string) => logLines.push(line) });
+  const logger = pino({ level: options.logLevel ?? "debug" }, { write: (line: string) => logLines.push(line) });
   const app = createApp({
     db,
     storage,
