@@ -24,6 +24,7 @@ export {
   type TenantTransaction,
   type TenantOptions,
 } from "./tenant.ts";
+export { prepareTenantQuery, TENANT_ID_PLACEHOLDER, type TenantQuery } from "./prepared.ts";
 export { SystemDatabase, connectSystem, type TenantRecord } from "./system.ts";
 export {
   enqueueEvent,
