@@ -8,65 +8,15 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { signDevelopmentToken } from "@tapeline/api";
-import { and, asc, eq, loanDatapoints, loanDocuments } from "@tapeline/db";
+import { GET_LOAN_SQL } from "@tapeline/core/loans";
 import { judge, pick, type BenchContext, type FigureResult, type Goal } from "../context.ts";
 import type { HttpServersConfig } from "../http/servers.ts";
 import { compare, round3, type Sample, type Side } from "../measure.ts";
-import { loanByIdQuery } from "./queries.ts";
 
 const HOST = "127.0.0.1";
 /** First of three consecutive ports: app, plain Hono, bare node:http. */
 const DEFAULT_HTTP_PORT = 3346;
 const serversEntry = path.join(path.dirname(fileURLToPath(import.meta.url)), "../http/servers.ts");
-
-/** getLoan's two statements as Drizzle renders them, for the raw twin route. */
-async function getLoanSql(ctx: BenchContext): Promise<{ loanSql: string; datapointsSql: string }> {
-  const tenant = ctx.data.largeTenantId;
-  const loanId = pick(ctx.samples.loanIds, 0);
-  return ctx.app.tenant(tenant, async (tx) => {
-    const loan = loanByIdQuery(tx, tenant, loanId).toSQL();
-    const datapoints = tx
-      .select({
-        id: loanDatapoints.id,
-        key: loanDatapoints.key,
-        value: loanDatapoints.value,
-        value_number: loanDatapoints.valueNumber,
-        source: loanDatapoints.source,
-        confidence: loanDatapoints.confidence,
-        evidence_doc_id: loanDatapoints.evidenceDocId,
-        file_name: loanDocuments.fileName,
-        evidence_page: loanDatapoints.evidencePage,
-        evidence_text_hash: loanDatapoints.evidenceTextHash,
-        extractor_kind: loanDatapoints.extractorKind,
-        extractor_version: loanDatapoints.extractorVersion,
-        prompt_version: loanDatapoints.promptVersion,
-        import_id: loanDatapoints.importId,
-        import_row_number: loanDatapoints.importRowNumber,
-        created_by: loanDatapoints.createdBy,
-        created_at: loanDatapoints.createdAt,
-      })
-      .from(loanDatapoints)
-      .leftJoin(
-        loanDocuments,
-        and(
-          eq(loanDocuments.tenantId, loanDatapoints.tenantId),
-          eq(loanDocuments.id, loanDatapoints.evidenceDocId),
-        ),
-      )
-      .where(and(eq(loanDatapoints.tenantId, tenant), eq(loanDatapoints.loanId, loanId)))
-      .orderBy(
-        asc(loanDatapoints.key),
-        asc(loanDatapoints.source),
-        asc(loanDatapoints.createdAt),
-        asc(loanDatapoints.id),
-      )
-      .toSQL();
-    // Drizzle quotes the selected columns by their column names, so the
-    // aliases above only shape the TypeScript side; the raw route reads
-    // rows by column name.
-    return { loanSql: loan.sql, datapointsSql: datapoints.sql };
-  });
-}
 
 function startServers(config: HttpServersConfig): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
@@ -165,7 +115,6 @@ export async function httpFigures(ctx: BenchContext): Promise<FigureResult[]> {
   const honoPort = appPort + 1;
   const barePort = appPort + 2;
   const secret = randomBytes(32).toString("base64url");
-  const statements = await getLoanSql(ctx);
   const child = await startServers({
     appUrl: ctx.cluster.appUrl,
     bypassUrl: ctx.cluster.bypassUrl,
@@ -175,7 +124,9 @@ export async function httpFigures(ctx: BenchContext): Promise<FigureResult[]> {
     honoPort,
     barePort,
     poolSize: ctx.mode.concurrency,
-    ...statements,
+    // getLoan's own SQL, so the raw twin route sends the same statements.
+    loanSql: GET_LOAN_SQL.loan,
+    datapointsSql: GET_LOAN_SQL.datapoints,
   });
   try {
     const token = await signDevelopmentToken({

@@ -37,7 +37,7 @@ export interface HttpServersConfig {
   honoPort: number;
   barePort: number;
   poolSize: number;
-  /** getLoan's two statements, as Drizzle renders them. */
+  /** getLoan's two statements, as Drizzle renders them ($1 tenant id, $2 loan id). */
   loanSql: string;
   datapointsSql: string;
 }
@@ -55,6 +55,7 @@ interface DatapointRow {
   file_name: string | null;
   evidence_page: number | null;
   evidence_text_hash: string | null;
+  evidence_text: string | null;
   extractor_kind: "deterministic" | "model" | null;
   extractor_version: string | null;
   prompt_version: string | null;
@@ -82,6 +83,7 @@ function serializeDatapoint(row: DatapointRow) {
               fileName: row.file_name,
               page: row.evidence_page,
               textHash: row.evidence_text_hash,
+              text: row.evidence_text,
             },
       extractor: hasExtractor
         ? { kind: row.extractor_kind, version: row.extractor_version, promptVersion: row.prompt_version }

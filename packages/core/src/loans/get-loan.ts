@@ -8,7 +8,8 @@ import {
   loanCandidates,
   loanDatapoints,
   loanDocuments,
-  tenantContextOf,
+  prepareTenantQuery,
+  sql,
   type TenantTransaction,
 } from "@tapeline/db";
 import { checkId } from "./errors.ts";
@@ -54,10 +55,27 @@ export interface LoanDetail extends LoanSummary {
   datapoints: LoanDatapoint[];
 }
 
-type DatapointRow = Awaited<ReturnType<typeof selectDatapoints>>[number];
+// Both reads are rendered once; the transaction supplies the tenant id.
+const loanById = prepareTenantQuery((db) =>
+  db
+    .select({
+      id: loanCandidates.id,
+      loanNumber: loanCandidates.loanNumber,
+      createdAt: loanCandidates.createdAt,
+      updatedAt: loanCandidates.updatedAt,
+    })
+    .from(loanCandidates)
+    .where(
+      and(
+        eq(loanCandidates.tenantId, sql.placeholder("tenantId")),
+        eq(loanCandidates.id, sql.placeholder("loanId")),
+      ),
+    )
+    .prepare("get_loan"),
+);
 
-function selectDatapoints(tx: TenantTransaction, tenantId: string, loanId: string) {
-  return tx
+const datapointsOfLoan = prepareTenantQuery((db) =>
+  db
     .select({
       id: loanDatapoints.id,
       key: loanDatapoints.key,
@@ -86,14 +104,25 @@ function selectDatapoints(tx: TenantTransaction, tenantId: string, loanId: strin
         eq(loanDocuments.id, loanDatapoints.evidenceDocId),
       ),
     )
-    .where(and(eq(loanDatapoints.tenantId, tenantId), eq(loanDatapoints.loanId, loanId)))
+    .where(
+      and(
+        eq(loanDatapoints.tenantId, sql.placeholder("tenantId")),
+        eq(loanDatapoints.loanId, sql.placeholder("loanId")),
+      ),
+    )
     .orderBy(
       asc(loanDatapoints.key),
       asc(loanDatapoints.source),
       asc(loanDatapoints.createdAt),
       asc(loanDatapoints.id),
-    );
-}
+    )
+    .prepare("get_loan_datapoints"),
+);
+
+type DatapointRow = Awaited<ReturnType<typeof datapointsOfLoan.execute>>[number];
+
+/** The SQL of getLoan's two statements: $1 is the tenant id, $2 the loan id. */
+export const GET_LOAN_SQL = { loan: loanById.sql, datapoints: datapointsOfLoan.sql };
 
 function toDatapoint(row: DatapointRow): LoanDatapoint {
   const hasExtractor = row.extractorKind !== null || row.extractorVersion !== null;
@@ -137,23 +166,14 @@ function toDatapoint(row: DatapointRow): LoanDatapoint {
  * a malformed id.
  */
 export async function getLoan(tx: TenantTransaction, loanId: string): Promise<LoanDetail | null> {
-  const { tenantId } = tenantContextOf(tx);
   const id = checkId(loanId, "loanId");
 
   // Both statements are sent together: postgres.js pipelines them on the
   // transaction's connection, so the read costs one round trip. A missing
   // loan has no datapoints, and the second statement then returns none.
   const [[loan], rows] = await Promise.all([
-    tx
-      .select({
-        id: loanCandidates.id,
-        loanNumber: loanCandidates.loanNumber,
-        createdAt: loanCandidates.createdAt,
-        updatedAt: loanCandidates.updatedAt,
-      })
-      .from(loanCandidates)
-      .where(and(eq(loanCandidates.tenantId, tenantId), eq(loanCandidates.id, id))),
-    selectDatapoints(tx, tenantId, id),
+    loanById.execute(tx, { loanId: id }),
+    datapointsOfLoan.execute(tx, { loanId: id }),
   ]);
   if (!loan) return null;
 
