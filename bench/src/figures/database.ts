@@ -19,7 +19,9 @@ import { compare, throughput, type Side } from "../measure.ts";
 import {
   PAGE_SIZE,
   SCAN_UNFILTERED,
+  loanById,
   loanByIdQuery,
+  loanPage,
   loanPageQuery,
   scanWithLiteralTenant,
 } from "./queries.ts";
@@ -143,14 +145,22 @@ export async function rlsScan(ctx: BenchContext): Promise<FigureResult> {
   });
 }
 
+/** Throws unless a prepared query renders the SQL its raw baseline sends. */
+function assertSameSql(figure: string, prepared: string, baseline: string): void {
+  if (prepared !== baseline) {
+    throw new Error(`${figure}: the prepared query's SQL differs from the baseline's:\n${prepared}\n${baseline}`);
+  }
+}
+
 export async function tenantPk(ctx: BenchContext): Promise<FigureResult> {
   const tenant = ctx.data.largeTenantId;
   const { loanIds } = ctx.samples;
   const { sql: text } = await sqlOf(ctx, (tx) => loanByIdQuery(tx, tenant, pick(loanIds, 0)));
+  assertSameSql("tenant-pk", loanById.sql, text);
   return compareSides(ctx, {
     id: "tenant-pk",
-    ours: loadSide(ctx, "db.tenant() with the Drizzle primary-key lookup", (i) =>
-      ctx.app.tenant(tenant, (tx) => loanByIdQuery(tx, tenant, pick(loanIds, i))),
+    ours: loadSide(ctx, "db.tenant() with the prepared Drizzle primary-key lookup", (i) =>
+      ctx.app.tenant(tenant, (tx) => loanById.execute(tx, { loanId: pick(loanIds, i) })),
     ),
     baseline: loadSide(ctx, "raw postgres.js, same SQL, no transaction, no RLS", (i) =>
       ctx.raw.unsafe(text, [tenant, pick(loanIds, i)], { prepare: true }),
@@ -168,10 +178,11 @@ export async function tenantPage(ctx: BenchContext): Promise<FigureResult> {
     query: `${PAGE_SIZE}-loan page with the tape loan amount joined`,
     ...page,
   });
+  assertSameSql("tenant-page", loanPage.sql, page.sql);
   return compareSides(ctx, {
     id: "tenant-page",
-    ours: loadSide(ctx, `db.tenant() with a ${PAGE_SIZE}-row Drizzle page and join`, (i) =>
-      ctx.app.tenant(tenant, (tx) => loanPageQuery(tx, tenant, pick(loanNumbers, i))),
+    ours: loadSide(ctx, `db.tenant() with a ${PAGE_SIZE}-row prepared Drizzle page and join`, (i) =>
+      ctx.app.tenant(tenant, (tx) => loanPage.execute(tx, { after: pick(loanNumbers, i) })),
     ),
     baseline: loadSide(ctx, "raw postgres.js, same SQL, no transaction, no RLS", (i) =>
       ctx.raw.unsafe(

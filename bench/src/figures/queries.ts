@@ -8,12 +8,21 @@ import {
   gt,
   loanCandidates,
   loanDatapoints,
+  prepareTenantQuery,
+  sql,
   type TenantTransaction,
 } from "@tapeline/db";
+import type { Placeholder } from "drizzle-orm";
+
+/** A query value: a literal, or a placeholder filled when a prepared query runs. */
+type Value = string | Placeholder;
+
+/** Either a tenant transaction or the connection-less builder of prepareTenantQuery. */
+type QueryBuilder = Pick<TenantTransaction, "select">;
 
 /** The loan lookup of getLoan: one row by primary key. */
-export function loanByIdQuery(tx: TenantTransaction, tenantId: string, loanId: string) {
-  return tx
+function selectLoanById(db: QueryBuilder, tenantId: Value, loanId: Value) {
+  return db
     .select({
       id: loanCandidates.id,
       loanNumber: loanCandidates.loanNumber,
@@ -24,6 +33,17 @@ export function loanByIdQuery(tx: TenantTransaction, tenantId: string, loanId: s
     .where(and(eq(loanCandidates.tenantId, tenantId), eq(loanCandidates.id, loanId)));
 }
 
+export function loanByIdQuery(tx: TenantTransaction, tenantId: string, loanId: string) {
+  return selectLoanById(tx, tenantId, loanId);
+}
+
+/** The same lookup rendered once; run with `{ loanId }`. */
+export const loanById = prepareTenantQuery((db) =>
+  selectLoanById(db, sql.placeholder("tenantId"), sql.placeholder("loanId")).prepare(
+    "bench_loan_by_id",
+  ),
+);
+
 export const PAGE_SIZE = 50;
 
 /**
@@ -31,8 +51,8 @@ export const PAGE_SIZE = 50;
  * amount: the (tenant_id, loan_number) index walk plus one index probe
  * per loan on (tenant_id, loan_id, key).
  */
-export function loanPageQuery(tx: TenantTransaction, tenantId: string, afterLoanNumber: string) {
-  return tx
+function selectLoanPage(db: QueryBuilder, tenantId: Value, afterLoanNumber: Value) {
+  return db
     .select({
       id: loanCandidates.id,
       loanNumber: loanCandidates.loanNumber,
@@ -55,6 +75,17 @@ export function loanPageQuery(tx: TenantTransaction, tenantId: string, afterLoan
     .orderBy(asc(loanCandidates.loanNumber))
     .limit(PAGE_SIZE);
 }
+
+export function loanPageQuery(tx: TenantTransaction, tenantId: string, afterLoanNumber: string) {
+  return selectLoanPage(tx, tenantId, afterLoanNumber);
+}
+
+/** The same page rendered once; run with `{ after }`. */
+export const loanPage = prepareTenantQuery((db) =>
+  selectLoanPage(db, sql.placeholder("tenantId"), sql.placeholder("after")).prepare(
+    "bench_loan_page",
+  ),
+);
 
 /** Tenant-wide aggregate with no tenant filter: row-level security supplies it. */
 export const SCAN_UNFILTERED =
