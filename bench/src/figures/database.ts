@@ -4,7 +4,7 @@
 import { drizzle } from "drizzle-orm/postgres-js";
 import { sql as drizzleSql } from "drizzle-orm";
 import postgres from "postgres";
-import { getLoan } from "@tapeline/core/loans";
+import { getLoan, getLoanQueries } from "@tapeline/core/loans";
 import {
   and,
   asc,
@@ -19,8 +19,6 @@ import { compare, throughput, type Side } from "../measure.ts";
 import {
   PAGE_SIZE,
   SCAN_UNFILTERED,
-  loanById,
-  loanByIdQuery,
   loanPage,
   loanPageQuery,
   scanWithLiteralTenant,
@@ -93,19 +91,18 @@ export async function rlsPolicy(ctx: BenchContext): Promise<FigureResult> {
 async function recordGetLoanPlans(ctx: BenchContext): Promise<void> {
   const tenant = ctx.data.largeTenantId;
   const loanId = pick(ctx.samples.loanIds, 0);
-  const loan = await sqlOf(ctx, (tx) => loanByIdQuery(tx, tenant, loanId));
-  await ctx.plans.record(ctx.app, tenant, { figure: "rls-policy", query: "loan by id", ...loan });
-  const datapoints = await sqlOf(ctx, (tx) =>
-    tx
-      .select({ id: loanDatapoints.id, key: loanDatapoints.key })
-      .from(loanDatapoints)
-      .where(and(eq(loanDatapoints.tenantId, tenant), eq(loanDatapoints.loanId, loanId)))
-      .orderBy(asc(loanDatapoints.key)),
-  );
+  const params = [tenant, loanId];
   await ctx.plans.record(ctx.app, tenant, {
     figure: "rls-policy",
-    query: "datapoints of a loan (getLoan's filter and order)",
-    ...datapoints,
+    query: "loan by id",
+    sql: getLoanQueries.loan.sql,
+    params,
+  });
+  await ctx.plans.record(ctx.app, tenant, {
+    figure: "rls-policy",
+    query: "datapoints of a loan",
+    sql: getLoanQueries.datapoints.sql,
+    params,
   });
 }
 
@@ -155,11 +152,11 @@ function assertSameSql(figure: string, prepared: string, baseline: string): void
 export async function tenantPk(ctx: BenchContext): Promise<FigureResult> {
   const tenant = ctx.data.largeTenantId;
   const { loanIds } = ctx.samples;
-  const { sql: text } = await sqlOf(ctx, (tx) => loanByIdQuery(tx, tenant, pick(loanIds, 0)));
-  assertSameSql("tenant-pk", loanById.sql, text);
+  const loanById = getLoanQueries.loan;
+  const text = loanById.sql;
   return compareSides(ctx, {
     id: "tenant-pk",
-    ours: loadSide(ctx, "db.tenant() with the prepared Drizzle primary-key lookup", (i) =>
+    ours: loadSide(ctx, "db.tenant() with getLoan's prepared primary-key lookup", (i) =>
       ctx.app.tenant(tenant, (tx) => loanById.execute(tx, { loanId: pick(loanIds, i) })),
     ),
     baseline: loadSide(ctx, "raw postgres.js, same SQL, no transaction, no RLS", (i) =>

@@ -8,7 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { signDevelopmentToken } from "@tapeline/api";
-import { GET_LOAN_SQL } from "@tapeline/core/loans";
+import { getLoanQueries } from "@tapeline/core/loans";
 import { judge, pick, type BenchContext, type FigureResult, type Goal } from "../context.ts";
 import type { HttpServersConfig } from "../http/servers.ts";
 import { compare, round3, type Sample, type Side } from "../measure.ts";
@@ -125,8 +125,8 @@ export async function httpFigures(ctx: BenchContext): Promise<FigureResult[]> {
     barePort,
     poolSize: ctx.mode.concurrency,
     // getLoan's own SQL, so the raw twin route sends the same statements.
-    loanSql: GET_LOAN_SQL.loan,
-    datapointsSql: GET_LOAN_SQL.datapoints,
+    loanSql: getLoanQueries.loan.sql,
+    datapointsSql: getLoanQueries.datapoints.sql,
   });
   try {
     const token = await signDevelopmentToken({

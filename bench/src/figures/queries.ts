@@ -20,30 +20,6 @@ type Value = string | Placeholder;
 /** Either a tenant transaction or the connection-less builder of prepareTenantQuery. */
 type QueryBuilder = Pick<TenantTransaction, "select">;
 
-/** The loan lookup of getLoan: one row by primary key. */
-function selectLoanById(db: QueryBuilder, tenantId: Value, loanId: Value) {
-  return db
-    .select({
-      id: loanCandidates.id,
-      loanNumber: loanCandidates.loanNumber,
-      createdAt: loanCandidates.createdAt,
-      updatedAt: loanCandidates.updatedAt,
-    })
-    .from(loanCandidates)
-    .where(and(eq(loanCandidates.tenantId, tenantId), eq(loanCandidates.id, loanId)));
-}
-
-export function loanByIdQuery(tx: TenantTransaction, tenantId: string, loanId: string) {
-  return selectLoanById(tx, tenantId, loanId);
-}
-
-/** The same lookup rendered once; run with `{ loanId }`. */
-export const loanById = prepareTenantQuery((db) =>
-  selectLoanById(db, sql.placeholder("tenantId"), sql.placeholder("loanId")).prepare(
-    "bench_loan_by_id",
-  ),
-);
-
 export const PAGE_SIZE = 50;
 
 /**

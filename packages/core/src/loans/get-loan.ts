@@ -121,8 +121,8 @@ const datapointsOfLoan = prepareTenantQuery((db) =>
 
 type DatapointRow = Awaited<ReturnType<typeof datapointsOfLoan.execute>>[number];
 
-/** The SQL of getLoan's two statements: $1 is the tenant id, $2 the loan id. */
-export const GET_LOAN_SQL = { loan: loanById.sql, datapoints: datapointsOfLoan.sql };
+/** getLoan's two statements; in each, $1 is the tenant id and $2 the loan id. */
+export const getLoanQueries = { loan: loanById, datapoints: datapointsOfLoan };
 
 function toDatapoint(row: DatapointRow): LoanDatapoint {
   const hasExtractor = row.extractorKind !== null || row.extractorVersion !== null;
