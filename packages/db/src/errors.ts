@@ -46,6 +46,17 @@ export class TenantTransactionAbortedError extends TapelineError {
   }
 }
 
+/** Error for a statement sent through a db.tenant() transaction after it ended. */
+export class TenantTransactionEndedError extends TapelineError {
+  constructor() {
+    super(
+      "TENANT_TRANSACTION_ENDED",
+      "This db.tenant() transaction has already committed or rolled back, so the statement " +
+        "was not sent. Await every statement before the db.tenant() callback returns or throws.",
+    );
+  }
+}
+
 export class InvalidTenantIdError extends TapelineError {
   constructor(value: unknown) {
     const shown = typeof value === "string" ? JSON.stringify(value.slice(0, 64)) : typeof value;

@@ -10,7 +10,11 @@ import {
 } from "drizzle-orm";
 import postgres from "postgres";
 import { z } from "zod";
-import { InvalidTenantIdError, TenantTransactionAbortedError } from "./errors.ts";
+import {
+  InvalidTenantIdError,
+  TenantTransactionAbortedError,
+  TenantTransactionEndedError,
+} from "./errors.ts";
 import * as schema from "./schema/index.ts";
 import { GLOBAL_TENANT_ID } from "./schema/tenants.ts";
 
@@ -73,17 +77,38 @@ export interface AppDatabaseOptions {
  *   on. Queries without parameters keep the simple protocol.
  * - `savepoint()` runs nested Drizzle transactions (`tx.transaction()`)
  *   inside a SAVEPOINT, which a reserved connection does not offer itself.
+ * - Once `state.ended` is set, every statement is rejected with
+ *   TenantTransactionEndedError instead of reaching the connection.
  */
-function transactionClient(connection: postgres.ReservedSql): postgres.Sql {
+function transactionClient(
+  connection: postgres.ReservedSql,
+  state: { ended: boolean },
+): postgres.Sql {
   let savepoints = 0;
+  const checkOpen = () => {
+    if (state.ended) throw new TenantTransactionEndedError();
+  };
+  // A statement the callback never awaits must not become an unhandled
+  // rejection. Its failure still aborts the transaction, and COMMIT reports it.
+  const handled = <T>(result: T): T => {
+    if (result instanceof Promise) result.catch(() => undefined);
+    return result;
+  };
   const client: postgres.Sql = new Proxy(connection, {
+    apply(target, thisArgument, argumentList) {
+      checkOpen();
+      return handled(Reflect.apply(target, thisArgument, argumentList) as unknown);
+    },
     get(target, property, receiver) {
       if (property === "unsafe") {
-        return (query: string, parameters?: postgres.ParameterOrJSON<never>[], options = {}) =>
-          target.unsafe(query, parameters, { ...options, prepare: true });
+        return (query: string, parameters?: postgres.ParameterOrJSON<never>[], options = {}) => {
+          checkOpen();
+          return handled(target.unsafe(query, parameters, { ...options, prepare: true }));
+        };
       }
       if (property === "savepoint") {
         return async <T>(work: (nested: postgres.Sql) => Promise<T>): Promise<T> => {
+          checkOpen();
           const name = `tapeline_${savepoints++}`;
           await target.unsafe(`savepoint ${name}`);
           let result: T;
@@ -107,6 +132,33 @@ function transactionClient(connection: postgres.ReservedSql): postgres.Sql {
 type TransactionSession = ConstructorParameters<
   typeof PostgresJsTransaction<Schema, ExtractTablesWithRelations<Schema>>
 >[1];
+
+/**
+ * A db.tenant() transaction. Its nested transactions (`tx.transaction()`)
+ * carry the same tenant context, so tenantContextOf() works inside them.
+ */
+class TenantScopedTransaction extends PostgresJsTransaction<
+  Schema,
+  ExtractTablesWithRelations<Schema>
+> {
+  constructor(
+    dialect: PgDialect,
+    session: TransactionSession,
+    schema: RelationalSchemaConfig<ExtractTablesWithRelations<Schema>>,
+    context: TenantContext,
+  ) {
+    super(dialect, session, schema);
+    contexts.set(this, context);
+  }
+
+  override transaction<T>(work: (tx: TenantTransaction) => Promise<T>): Promise<T> {
+    const context = contexts.get(this);
+    return super.transaction((nested) => {
+      if (context) contexts.set(nested, context);
+      return work(nested);
+    });
+  }
+}
 
 export class AppDatabase {
   readonly #sql: postgres.Sql;
@@ -179,23 +231,28 @@ export class AppDatabase {
       () => undefined,
       (error: unknown) => ({ error }),
     );
-    const client = transactionClient(connection);
+    // Set before COMMIT or ROLLBACK is sent: a statement issued through tx
+    // after that would run in whichever transaction uses the connection next.
+    const state = { ended: false };
+    const client = transactionClient(connection, state);
     // Nested transactions call the client's savepoint(), the one
     // TransactionSql member Drizzle uses, which transactionClient provides.
     const session = new PostgresJsSession(client, this.#dialect, this.#schema) as unknown as
       TransactionSession;
-    const tx = new PostgresJsTransaction(this.#dialect, session, this.#schema);
-    contexts.set(tx, { tenantId, actor, client });
+    const context: TenantContext = { tenantId, actor, client };
+    const tx = new TenantScopedTransaction(this.#dialect, session, this.#schema, context);
     let result: T;
     try {
       result = await work(tx);
     } catch (error) {
+      state.ended = true;
       await connection.unsafe("rollback");
       // A failed BEGIN or app.set_tenant makes work's first statement fail
       // with "current transaction is aborted", so the cause is thrown instead.
       const failed = await opening;
       throw failed ? failed.error : error;
     }
+    state.ended = true;
     const failed = await opening;
     if (failed) {
       await connection.unsafe("rollback");

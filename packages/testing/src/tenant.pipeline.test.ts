@@ -6,7 +6,10 @@ import {
   loanCandidates,
   sql,
   TenantTransactionAbortedError,
+  TenantTransactionEndedError,
+  tenantContextOf,
   type AppDatabase,
+  type TenantTransaction,
 } from "@tapeline/db";
 import { openTestConnection } from "@tapeline/db/testing";
 import { createTenantPair, useTestDatabase, type TenantPair } from "./index.ts";
@@ -152,5 +155,63 @@ describe("db.tenant pipelining and prepared statements", () => {
     await expect(
       closed.tenant(tenants.tenantA, (tx) => tx.select().from(loanCandidates)),
     ).rejects.toThrow(/called after close\(\): this pool is closed/);
+  });
+
+  it("rejects statements through a transaction that ended", async () => {
+    const { tenantA, tenantB } = tenants;
+    let leaked: TenantTransaction | undefined;
+    await single.tenant(tenantA, async (tx) => {
+      leaked = tx;
+    });
+    const stale = leaked!;
+    // The pool has one connection, so tenant B's transaction runs on it.
+    const seenByB = await single.tenant(tenantB, async (tx) => {
+      await expect(stale.select().from(loanCandidates)).rejects.toMatchObject({
+        cause: expect.any(TenantTransactionEndedError),
+      });
+      return tx.select({ loanNumber: loanCandidates.loanNumber }).from(loanCandidates);
+    });
+    expect(seenByB).toEqual([{ loanNumber: "B-1" }]);
+  });
+
+  it("rejects a late write after a rollback", async () => {
+    const tenant = tenants.tenantA;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let lateWrite: Promise<unknown> | undefined;
+    await expect(
+      single.tenant(tenant, async (tx) => {
+        lateWrite = gate.then(() =>
+          tx.insert(loanCandidates).values({ tenantId: tenant, loanNumber: "A-late" }),
+        );
+        throw new Error("callback failed before its other branch wrote");
+      }),
+    ).rejects.toThrow(/callback failed/);
+    release();
+    await expect(lateWrite).rejects.toMatchObject({
+      cause: expect.any(TenantTransactionEndedError),
+    });
+    expect(await loanNumbersOf(tenant)).toEqual(["A-1"]);
+  });
+
+  it("reports an unawaited failed statement at COMMIT", async () => {
+    const tenant = tenants.tenantA;
+    const attempt = single.tenant(tenant, async (tx) => {
+      const { client } = tenantContextOf(tx);
+      // Not awaited: a duplicate loan number the unique key rejects. Its
+      // failure must not surface as an unhandled rejection.
+      void client`insert into loan_candidates (tenant_id, loan_number) values (${tenant}, 'A-1')`;
+    });
+    await expect(attempt).rejects.toBeInstanceOf(TenantTransactionAbortedError);
+  });
+
+  it("gives nested transactions the tenant context", async () => {
+    const tenant = tenants.tenantB;
+    const nestedTenant = await single.tenant(tenant, (tx) =>
+      tx.transaction(async (nested) => tenantContextOf(nested).tenantId),
+    );
+    expect(nestedTenant).toBe(tenant);
   });
 });
