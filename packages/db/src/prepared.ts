@@ -38,7 +38,7 @@ export function prepareTenantQuery<TConfig extends PreparedQueryConfig>(
     sql: prepared.getQuery().sql,
     execute(tx, values = {}) {
       const { client, tenantId } = tenantContextOf(tx);
-      // The prepared query reads its connection from `client`; this
+      // The prepared query reads its connection from `client`. This
       // per-call copy points it at the transaction's connection.
       const bound = Object.create(prepared, { client: { value: client } }) as typeof prepared;
       return bound.execute({ ...values, [TENANT_ID_PLACEHOLDER]: tenantId });

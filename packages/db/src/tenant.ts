@@ -207,7 +207,9 @@ export class AppDatabase {
     const id = parseTenantId(tenantId);
     const actor = options.actor ?? "";
     // postgres.js would open a new connection for a reservation on an ended pool.
-    if (this.#closed) throw new Error("db.tenant() called after close(): this pool is closed.");
+    if (this.#closed) {
+      throw new Error("db.tenant() failed: this pool is closed. Open a new one with connectApp().");
+    }
     const connection = await this.#sql.reserve();
     try {
       return await this.#transaction(connection, id, actor, work);
@@ -231,8 +233,8 @@ export class AppDatabase {
       () => undefined,
       (error: unknown) => ({ error }),
     );
-    // Set before COMMIT or ROLLBACK is sent: a statement issued through tx
-    // after that would run in whichever transaction uses the connection next.
+    // Set before COMMIT or ROLLBACK is sent, because a statement issued
+    // through tx after that would run in the connection's next transaction.
     const state = { ended: false };
     const client = transactionClient(connection, state);
     // Nested transactions call the client's savepoint(), the one

@@ -3,14 +3,16 @@ import { and, asc, eq, loanCandidates, prepareTenantQuery, sql } from "@tapeline
 import { openTestConnection } from "@tapeline/db/testing";
 import { createTenantPair, useTestDatabase, type TenantPair } from "./index.ts";
 
+const loanFields = {
+  id: loanCandidates.id,
+  tenantId: loanCandidates.tenantId,
+  loanNumber: loanCandidates.loanNumber,
+  createdAt: loanCandidates.createdAt,
+};
+
 const loansAfter = prepareTenantQuery((db) =>
   db
-    .select({
-      id: loanCandidates.id,
-      tenantId: loanCandidates.tenantId,
-      loanNumber: loanCandidates.loanNumber,
-      createdAt: loanCandidates.createdAt,
-    })
+    .select(loanFields)
     .from(loanCandidates)
     .where(
       and(
@@ -46,12 +48,7 @@ describe("prepareTenantQuery", () => {
     const [prepared, built] = await t.db.tenant(tenantA, async (tx) => [
       await loansAfter.execute(tx, { after: "A-1" }),
       await tx
-        .select({
-          id: loanCandidates.id,
-          tenantId: loanCandidates.tenantId,
-          loanNumber: loanCandidates.loanNumber,
-          createdAt: loanCandidates.createdAt,
-        })
+        .select(loanFields)
         .from(loanCandidates)
         .where(and(eq(loanCandidates.tenantId, tenantA), sql`${loanCandidates.loanNumber} > 'A-1'`))
         .orderBy(asc(loanCandidates.loanNumber)),
